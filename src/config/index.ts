@@ -1,0 +1,79 @@
+// Lamina's configuration: read once from the environment at start-up (LAMINA_* variables),
+// validated, and handed to the parts that need it. Nothing else reads process.env.
+
+import path from 'node:path';
+import { z } from 'zod';
+
+export { createLogger, type LogLevel, type Logger } from './logger.js';
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+const schema = z.object({
+  LAMINA_HOST: z.string().min(1).default('127.0.0.1'),
+  LAMINA_PORT: z.coerce.number().int().min(0).max(65535).default(8700),
+  LAMINA_DATA_DIR: z.string().min(1).default('./.lamina'),
+  LAMINA_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be a region name such as us-east-1')
+    .default('us-east-1'),
+  LAMINA_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be 12 digits').default('000000000000'),
+  LAMINA_ROOT_ACCESS_KEY_ID: z.string().min(1).optional(),
+  LAMINA_ROOT_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Seconds an unused environment stays warm before it is shut down. */
+  LAMINA_IDLE_TIMEOUT: z.coerce.number().positive().default(15 * 60),
+  LAMINA_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** `auto`: the full sandbox when the host allows it; `process`: plain processes. */
+  LAMINA_ISOLATION: z.enum(['auto', 'process']).default('auto'),
+});
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** Absolute. */
+  readonly dataDir: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** True when the credentials are the test/test defaults (allowed on loopback only). */
+  readonly defaultCredentials: boolean;
+  readonly idleTimeoutMs: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly isolation: 'auto' | 'process';
+}
+
+export class ConfigError extends Error {}
+
+/** Reads and checks the configuration; throws ConfigError with a message for a person. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const explicit = e.LAMINA_ROOT_ACCESS_KEY_ID !== undefined || e.LAMINA_ROOT_SECRET_ACCESS_KEY !== undefined;
+  if (explicit && !(e.LAMINA_ROOT_ACCESS_KEY_ID && e.LAMINA_ROOT_SECRET_ACCESS_KEY)) {
+    throw new ConfigError('set both LAMINA_ROOT_ACCESS_KEY_ID and LAMINA_ROOT_SECRET_ACCESS_KEY, or neither');
+  }
+  if (!explicit && !LOOPBACK.test(e.LAMINA_HOST)) {
+    throw new ConfigError(
+      `refusing to listen on ${e.LAMINA_HOST} with the default test/test credentials: ` +
+        'set LAMINA_ROOT_ACCESS_KEY_ID and LAMINA_ROOT_SECRET_ACCESS_KEY',
+    );
+  }
+  return {
+    host: e.LAMINA_HOST,
+    port: e.LAMINA_PORT,
+    dataDir: path.resolve(e.LAMINA_DATA_DIR),
+    region: e.LAMINA_REGION,
+    accountId: e.LAMINA_ACCOUNT_ID,
+    credentials: {
+      accessKeyId: e.LAMINA_ROOT_ACCESS_KEY_ID ?? 'test',
+      secretAccessKey: e.LAMINA_ROOT_SECRET_ACCESS_KEY ?? 'test',
+    },
+    defaultCredentials: !explicit,
+    idleTimeoutMs: e.LAMINA_IDLE_TIMEOUT * 1000,
+    logLevel: e.LAMINA_LOG_LEVEL,
+    isolation: e.LAMINA_ISOLATION,
+  };
+}
