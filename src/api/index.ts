@@ -1,0 +1,47 @@
+// Lamina's HTTP API: the AWS Lambda REST API (2015-03-31 paths, restJson1) with Signature V4
+// authentication, and /health. Entered through createApi(), which returns the request
+// listener for the server's one port.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ControlDeps } from '../control/index.js';
+import type { Invoker } from '../invoke/index.js';
+import type { Logger } from '../config/index.js';
+import { createVerifier, presignUrl } from '../sigv4/index.js';
+import { CODE_LINK_TTL_SECONDS, CODE_PATH } from './code-download.js';
+import { createFrontDoor } from './server.js';
+import { allRoutes } from './router.js';
+
+export interface ApiDeps extends ControlDeps {
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly logger: Logger;
+  readonly health: () => unknown;
+  readonly invoker: Invoker;
+}
+
+/** The services whose signatures Lamina accepts on its port. */
+const SIGNED_SERVICES = ['lambda', 'logs', 'sqs', 'events'] as const;
+
+export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { credentials, account } = deps;
+  const verify = createVerifier({
+    region: account.region,
+    services: SIGNED_SERVICES,
+    secretFor: (id) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined),
+  });
+  const routes = allRoutes({
+    ...deps,
+    codeLocation(req, sha256) {
+      const hex = Buffer.from(sha256, 'base64').toString('hex');
+      const url = new URL(`http://${req.headers.host ?? '127.0.0.1'}${CODE_PATH}/${hex}`);
+      return presignUrl(url, 'GET', credentials, { region: account.region, service: 'lambda' }, CODE_LINK_TTL_SECONDS).toString();
+    },
+  });
+  return createFrontDoor({
+    routes,
+    authenticate: (req) => {
+      verify(req);
+    },
+    health: deps.health,
+    logger: deps.logger,
+  });
+}

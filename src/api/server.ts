@@ -1,0 +1,181 @@
+// The HTTP front door: one listener for every request on Lamina's port. For each request:
+// route → read the body (bounded by the route's limit) → verify its Signature V4 → run the
+// handler → write the answer, and AWS's error shape for anything that went wrong. Nothing
+// internal (stack traces, paths) ever reaches the client.
+
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import FindMyWay from 'find-my-way';
+import type { Logger } from '../config/index.js';
+import { ApiError } from '../model/index.js';
+import type { ApiRequest, ApiResponse, Route } from './http.js';
+
+/** What the front door needs from the rest of Lamina. */
+export interface FrontDoorOptions {
+  readonly routes: readonly Route[];
+  /** Verifies the request's signature; throws an ApiError when it does not hold. */
+  readonly authenticate: (req: {
+    method: string;
+    rawPath: string;
+    rawQuery: string;
+    headers: IncomingMessage['headers'];
+    body: Buffer;
+  }) => void;
+  /** The body of GET /health (unauthenticated). */
+  readonly health: () => unknown;
+  readonly logger: Logger;
+}
+
+/** Body limit for routes that do not set their own, and for unknown paths. */
+const DEFAULT_BODY_LIMIT = 6 * 1024 * 1024;
+
+interface RouteEntry {
+  readonly route: Route;
+}
+
+export function createFrontDoor(opts: FrontDoorOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const router = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 2048 });
+  for (const route of opts.routes) {
+    const entry: RouteEntry = { route };
+    router.on(route.method, route.path, () => {}, entry);
+  }
+  const { logger } = opts;
+
+  return function onRequest(req, res) {
+    const started = performance.now();
+    const requestId = randomUUID();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    const method = req.method ?? 'GET';
+
+    if (rawPath === '/health' && (method === 'GET' || method === 'HEAD')) {
+      sendJson(res, 200, opts.health(), requestId);
+      return;
+    }
+
+    const found = router.find(method as FindMyWay.HTTPMethod, rawPath);
+    const route = (found?.store as RouteEntry | undefined)?.route;
+    const operation = route?.operation ?? 'Unknown';
+    const limit = route?.bodyLimit ?? DEFAULT_BODY_LIMIT;
+
+    const finish = (status: number, err?: unknown): void => {
+      if (!logger.enabled('info')) return;
+      const fields: Record<string, unknown> = {
+        requestId,
+        operation,
+        status,
+        ms: Math.round((performance.now() - started) * 100) / 100,
+      };
+      if (err instanceof ApiError) fields.error = err.code;
+      logger.info('request', fields);
+    };
+
+    readBody(req, limit).then(
+      async (body) => {
+        try {
+          opts.authenticate({ method, rawPath, rawQuery, headers: req.headers, body });
+          if (!route || !found) {
+            throw new ApiError('UnknownOperationException', `Unknown operation ${method} ${rawPath}`);
+          }
+          const apiReq: ApiRequest = {
+            method,
+            params: found.params,
+            query: new URLSearchParams(rawQuery),
+            headers: req.headers,
+            body,
+            requestId,
+          };
+          const answer = await route.handle(apiReq);
+          send(res, answer, requestId);
+          finish(answer.status);
+        } catch (err) {
+          const apiErr = toApiError(err, logger, requestId, operation);
+          sendError(res, apiErr, requestId);
+          finish(apiErr.status, apiErr);
+        }
+      },
+      () => {
+        const message =
+          route?.tooLargeMessage ?? `Request must be smaller than ${limit} bytes for the ${operation} operation`;
+        const err = new ApiError('RequestEntityTooLargeException', message);
+        res.setHeader('Connection', 'close');
+        sendError(res, err, requestId);
+        finish(err.status, err);
+      },
+    );
+  };
+}
+
+function toApiError(err: unknown, logger: Logger, requestId: string, operation: string): ApiError {
+  if (err instanceof ApiError) return err;
+  logger.error('unhandled error', { requestId, operation, error: String((err as Error)?.stack ?? err) });
+  return new ApiError('ServiceException', 'An internal error occurred. Please try again.');
+}
+
+class BodyTooLarge extends Error {}
+
+/** Reads the whole body, refusing (and draining) one larger than `limit` bytes. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      drain(req, limit);
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        drain(req, limit);
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', reject);
+  });
+}
+
+/** Discards the rest of an oversize body; a client that keeps sending is cut off. */
+function drain(req: IncomingMessage, limit: number): void {
+  let discarded = 0;
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > 2 * limit + 1024 * 1024) req.socket.destroy();
+  });
+  req.resume();
+}
+
+function send(res: ServerResponse, answer: ApiResponse, requestId: string): void {
+  const headers: Record<string, string | number> = { 'x-amzn-RequestId': requestId, ...answer.headers };
+  let payload: Buffer | string | undefined;
+  if (answer.body instanceof Buffer) payload = answer.body;
+  else if (answer.body !== undefined) {
+    payload = JSON.stringify(answer.body);
+    headers['Content-Type'] ??= 'application/json';
+  }
+  headers['Content-Length'] = payload === undefined ? 0 : Buffer.byteLength(payload);
+  res.writeHead(answer.status, headers);
+  res.end(payload);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
+  send(res, { status, body }, requestId);
+}
+
+function sendError(res: ServerResponse, err: ApiError, requestId: string): void {
+  send(
+    res,
+    { status: err.status, headers: { 'x-amzn-ErrorType': err.code, ...err.headers }, body: err.toBody() },
+    requestId,
+  );
+}

@@ -1,0 +1,24 @@
+// What every control-plane operation works with.
+
+import type { AccountContext } from '../model/index.js';
+import type { RuntimeCatalog } from '../runtime-catalog/index.js';
+import type { Store } from '../store/index.js';
+
+/** What changed, so that the invoke side can drop cached state and retire environments. */
+export type ControlChange =
+  | { readonly kind: 'latest-changed'; readonly functionName: string }
+  | { readonly kind: 'version-published'; readonly functionName: string; readonly version: string }
+  | { readonly kind: 'version-deleted'; readonly functionName: string; readonly version: string }
+  | { readonly kind: 'alias-changed'; readonly functionName: string; readonly alias: string }
+  | { readonly kind: 'function-changed'; readonly functionName: string }
+  | { readonly kind: 'function-deleted'; readonly functionName: string };
+
+export interface ControlDeps {
+  readonly store: Store;
+  readonly account: AccountContext;
+  readonly runtimes: RuntimeCatalog;
+  /** Account-wide concurrency limit (ConcurrentExecutions). */
+  readonly accountConcurrency: number;
+  /** Called after a change has been committed. */
+  readonly onChange: (change: ControlChange) => void;
+}

@@ -1,0 +1,198 @@
+// The composition root: the only module that imports every part of Lamina and wires them.
+// `lamina serve` runs startLamina() in the foreground; every other command is the CLI's.
+
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApi } from './api/index.js';
+import { runCli } from './cli/index.js';
+import { type Config, ConfigError, createLogger, loadConfig, type Logger } from './config/index.js';
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ControlChange } from './control/index.js';
+import { Invoker } from './invoke/index.js';
+import { createLogWriter } from './logs/index.js';
+import { LATEST } from './model/index.js';
+import { Pool } from './pool/index.js';
+import { discoverRuntimes } from './runtime-catalog/index.js';
+import { createSandboxDriver } from './sandbox/index.js';
+import { openStore } from './store/index.js';
+
+/** Lamina's runtimes/ folder (guest code), next to dist/. */
+const RUNTIME_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'runtimes');
+
+export const VERSION = '0.1.0';
+
+export interface RunningLamina {
+  readonly port: number;
+  readonly url: string;
+  /** Stops accepting requests, finishes what is in flight, releases everything. */
+  close(): Promise<void>;
+}
+
+export async function startLamina(config: Config, logger: Logger): Promise<RunningLamina> {
+  const store = await openStore(config.dataDir);
+  const runtimes = discoverRuntimes();
+  for (const r of runtimes.list()) if (r.warning) logger.warn('runtime', { runtime: r.id, warning: r.warning });
+  const account = { region: config.region, accountId: config.accountId };
+  const startedAt = new Date().toISOString();
+
+  const logWriter = createLogWriter(store.logs, (err) => logger.error('log write failed', { error: String(err) }));
+  const workDir = path.join(config.dataDir, 'environments');
+  // One name (and uid range) per data directory: a restart after a crash finds and reaps its
+  // own leftovers, and servers side by side on one host do not share sandbox uids.
+  const dataHash = createHash('sha256').update(config.dataDir).digest();
+  const { driver, degraded, reaped } = await createSandboxDriver({
+    workDir,
+    cgroupName: `lamina-${dataHash.toString('hex').slice(0, 12)}`,
+    isolation: config.isolation,
+    uidBase: 1_000_000 + (dataHash.readUInt32BE(0) % 4000) * 10_000,
+  });
+  if (reaped > 0) logger.warn('reaped sandboxes left by an earlier run', { count: reaped });
+  if (degraded) {
+    logger.warn('RUNNING WITHOUT A SANDBOX: functions are not isolated from each other or from Lamina', { reason: degraded });
+    process.stderr.write(`lamina: WARNING: functions run without a sandbox (${degraded})\n`);
+  } else logger.info('isolation', { level: driver.isolation, detail: driver.description });
+  const pool = new Pool(
+    {
+      driver,
+      runtimeDir: RUNTIME_DIR,
+      sink: logWriter,
+      idleTimeoutMs: config.idleTimeoutMs,
+      initTimeoutMs: 10_000,
+    },
+    { maxConcurrentStarts: Math.max(2, os.availableParallelism() * 2) },
+  );
+  const invoker = new Invoker({
+    store,
+    account,
+    runtimes,
+    pool,
+    onBackgroundError: (err, requestId) => logger.error('event invocation failed', { requestId, error: String(err) }),
+  });
+
+  const onChange = (change: ControlChange): void => {
+    logger.debug('control change', { ...change });
+    invoker.invalidate(change.functionName);
+    const name = change.functionName;
+    switch (change.kind) {
+      case 'latest-changed':
+        pool.retire((spec) => spec.functionName === name && spec.version === LATEST);
+        break;
+      case 'version-deleted':
+        pool.retire((spec) => spec.functionName === name && spec.version === change.version);
+        break;
+      case 'function-deleted':
+        pool.retire((spec) => spec.functionName === name);
+        break;
+      default:
+        break;
+    }
+  };
+
+  const api = createApi({
+    store,
+    account,
+    runtimes,
+    accountConcurrency: 1000,
+    onChange,
+    invoker,
+    credentials: config.credentials,
+    logger,
+    health: () => ({
+      status: 'ok',
+      version: VERSION,
+      startedAt,
+      region: config.region,
+      accountId: config.accountId,
+      isolation: { level: driver.isolation, detail: driver.description, ...(degraded && { degraded }) },
+      environments: pool.stats(),
+      runtimes: runtimes.list().map((r) => ({
+        id: r.id,
+        ...(r.version !== undefined && { version: r.version }),
+        ...(r.executable !== undefined && { executable: r.executable }),
+        ...(r.warning !== undefined && { warning: r.warning }),
+      })),
+    }),
+  });
+
+  const server = http.createServer({ keepAlive: true, requestTimeout: 0 }, api);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    url,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await pool.close();
+        await driver.close();
+        await logWriter.flush();
+        await store.close();
+        logger.flush();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** `lamina serve`: runs in the foreground until SIGINT or SIGTERM. */
+async function serve(): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`lamina: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  let lamina: RunningLamina;
+  try {
+    lamina = await startLamina(config, logger);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const reason = e.code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use` : e.message;
+    process.stderr.write(`lamina: cannot start: ${reason}\n`);
+    return 1;
+  }
+  logger.info('listening', { url: lamina.url, dataDir: config.dataDir, region: config.region });
+  // Tests and tools read this line to learn the port when LAMINA_PORT=0.
+  process.stdout.write(`Lamina listening on ${lamina.url}\n`);
+  if (config.defaultCredentials) {
+    logger.warn('using the default test/test credentials (allowed on loopback only)');
+  }
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info('shutting down', { signal });
+      lamina.close().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'serve') return serve();
+  return runCli(argv);
+}
