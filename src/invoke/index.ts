@@ -1,0 +1,4 @@
+// The invoke path: from an Invoke request to an outcome, through the pool of environments.
+
+export { checkJsonPayload, type InvocationType, Invoker, type InvokerDeps, type InvokeRequest, type InvokeResult } from './invoker.js';
+export { environmentSpec, specKey } from './spec.js';

@@ -1,0 +1,134 @@
+// The invoke path: resolve the qualifier (version, alias with weights, $LATEST) → run on an
+// environment of that version → shape the answer as Lambda's Invoke does. Payloads pass
+// through as bytes; nothing here touches the store once a function is cached.
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import { ApiError, type AccountContext, functionArn, type VersionRecord } from '../model/index.js';
+import type { EnvironmentSpec, InvocationOutcome, Pool } from '../pool/index.js';
+import type { RuntimeCatalog } from '../runtime-catalog/index.js';
+import type { Store } from '../store/index.js';
+import { FunctionRegistry } from './registry.js';
+import { environmentSpec } from './spec.js';
+
+export type InvocationType = 'RequestResponse' | 'Event' | 'DryRun';
+
+export interface InvokeRequest {
+  readonly functionName: string;
+  readonly qualifier?: string;
+  readonly invocationType: InvocationType;
+  readonly tailLogs: boolean;
+  readonly payload: Buffer;
+  /** JSON text (already base64-decoded), synchronous invocations only. */
+  readonly clientContext?: string;
+  readonly contentType?: string;
+  /** The caller's X-Amzn-Trace-Id, if any. */
+  readonly traceId?: string;
+}
+
+export interface InvokeResult {
+  readonly status: 200 | 202 | 204;
+  readonly requestId: string;
+  readonly payload?: Buffer;
+  readonly functionError?: 'Unhandled';
+  readonly executedVersion?: string;
+  /** base64 of the last 4 KB of the invocation's log, when Tail was asked for. */
+  readonly logResult?: string;
+}
+
+export interface InvokerDeps {
+  readonly store: Store;
+  readonly account: AccountContext;
+  readonly runtimes: RuntimeCatalog;
+  readonly pool: Pool;
+  readonly onBackgroundError?: (err: unknown, requestId: string) => void;
+}
+
+const TAIL_BYTES = 4096;
+
+/** scope: one per server. */
+export class Invoker {
+  readonly registry: FunctionRegistry;
+  /** Specs per cached version record (records are replaced, never changed, on updates). */
+  private readonly specs = new WeakMap<VersionRecord, EnvironmentSpec>();
+
+  constructor(private readonly deps: InvokerDeps) {
+    this.registry = new FunctionRegistry(deps.store, deps.account);
+  }
+
+  async invoke(req: InvokeRequest): Promise<InvokeResult> {
+    const target = await this.registry.resolve(req.functionName, req.qualifier);
+    const requestId = randomUUID();
+    if (req.invocationType === 'DryRun') return { status: 204, requestId };
+
+    const spec = this.specOf(target.version);
+    const invocation = {
+      requestId,
+      payload: req.payload.length === 0 ? EMPTY_EVENT : req.payload,
+      deadlineMs: Date.now() + spec.timeoutMs,
+      invokedFunctionArn: functionArn(this.deps.account, req.functionName, req.qualifier),
+      traceId: req.traceId ?? newTraceId(),
+      ...(req.clientContext !== undefined && { clientContext: req.clientContext }),
+      ...(req.contentType !== undefined && { contentType: req.contentType }),
+    };
+
+    if (req.invocationType === 'Event') {
+      // Accepted now, run in the background (the durable queue and retries come later).
+      this.deps.pool.run(spec, invocation).catch((err: unknown) => this.deps.onBackgroundError?.(err, requestId));
+      return { status: 202, requestId };
+    }
+
+    const outcome: InvocationOutcome = await this.deps.pool.run(spec, invocation);
+    return {
+      status: 200,
+      requestId,
+      payload: outcome.payload,
+      executedVersion: target.version.version,
+      ...(outcome.functionError && { functionError: outcome.functionError }),
+      ...(req.tailLogs && { logResult: tail(outcome.logTail) }),
+    };
+  }
+
+  private specOf(version: VersionRecord): EnvironmentSpec {
+    let spec = this.specs.get(version);
+    if (!spec) {
+      spec = environmentSpec(this.deps, version);
+      this.specs.set(version, spec);
+    }
+    return spec;
+  }
+
+  /** The control plane changed a function: forget what was cached. */
+  invalidate(functionName: string): void {
+    this.registry.invalidate(functionName);
+  }
+}
+
+/** An empty request body reaches the function as an empty JSON object. */
+const EMPTY_EVENT = Buffer.from('{}');
+
+function tail(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  return (bytes.length > TAIL_BYTES ? bytes.subarray(bytes.length - TAIL_BYTES) : bytes).toString('base64');
+}
+
+/** An X-Ray trace header as Lambda sends it to runtimes. */
+function newTraceId(): string {
+  const r = randomBytes(20).toString('hex');
+  const time = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0');
+  return `Root=1-${time}-${r.slice(0, 24)};Parent=${r.slice(24, 40)};Sampled=0`;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Checks that a payload is JSON, as Lambda does before it accepts an invocation. */
+export function checkJsonPayload(payload: Buffer): void {
+  if (payload.length === 0) return;
+  try {
+    JSON.parse(utf8.decode(payload));
+  } catch (err) {
+    throw new ApiError(
+      'InvalidRequestContentException',
+      `Could not parse request body into json: Could not parse payload into json: ${(err as Error).message}`,
+    );
+  }
+}

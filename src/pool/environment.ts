@@ -1,0 +1,494 @@
+// One execution environment: a sandbox running a runtime, its Runtime API endpoint, its
+// private /tmp and its log stream, through Lambda's lifecycle.
+//
+//   cold ──start──▶ initializing ──first next──▶ busy (its job) | idle
+//   idle ──run──▶ busy ──result──▶ draining ──next──▶ idle | busy (more work)
+//   busy | initializing ──timeout, crash, OOM, init error──▶ cold   (runtime killed; /tmp kept)
+//   any ──destroy (idle expiry, retire, shutdown)──▶ dead
+//
+// Contract:
+// 1. At most one job at a time. A job handed to a cold environment is its cold start: that
+//    job receives any init failure.
+// 2. Every job is finished exactly once, with an outcome, whatever happens to the runtime.
+// 3. Between jobs (idle) the sandbox is frozen; it is thawed before a job is delivered.
+// 4. After a reset (timeout, crash, OOM, init failure) the next job re-runs Init in the same
+//    environment: same /tmp, same log stream, same endpoint.
+
+import { randomBytes } from 'node:crypto';
+import { type Invocation, RuntimeEndpoint, type RuntimeEvent } from '../runtime-api/index.js';
+import { type ExitInfo, type Identity, peerUid, type Sandbox, type SandboxDriver, type Scratch } from '../sandbox/index.js';
+import * as platform from './platform-log.js';
+import { IllegalTransition, type Job, type LogSink } from './types.js';
+
+export type EnvironmentState = 'cold' | 'initializing' | 'idle' | 'busy' | 'draining' | 'dead';
+
+const ALLOWED: Record<EnvironmentState, readonly EnvironmentState[]> = {
+  cold: ['initializing', 'dead'],
+  initializing: ['busy', 'idle', 'cold', 'dead'],
+  idle: ['busy', 'cold', 'dead'],
+  busy: ['draining', 'cold', 'dead'],
+  draining: ['idle', 'busy', 'cold', 'dead'],
+  dead: [],
+};
+
+/** Where a runtime finds things, as the sandbox shows them. */
+export interface GuestPaths {
+  readonly task: string;
+  readonly runtime: string;
+  readonly tmp: string;
+}
+
+/** Everything an environment runs, decided by invoke/ from a function version. */
+export interface EnvironmentSpec {
+  /** Environments are shared only between invocations of the same key. */
+  readonly key: string;
+  readonly functionName: string;
+  /** The version that executes ($LATEST or a number). */
+  readonly version: string;
+  readonly memoryMB: number;
+  readonly timeoutMs: number;
+  readonly ephemeralMB: number;
+  readonly logGroup: string;
+  /** Host path of the unpacked code. */
+  readonly taskDir: string;
+  /** For INIT_START: e.g. `nodejs:20.v1` and its ARN. */
+  readonly runtimeVersion: string;
+  readonly runtimeVersionArn: string;
+  readonly argv: (paths: GuestPaths) => string[];
+  /** Host folders the runtime needs besides the system ones (e.g. an interpreter's prefix). */
+  readonly extraBinds: readonly { readonly source: string; readonly target: string }[];
+  /** The runtime's environment, without the variables the environment itself sets. */
+  readonly env: (paths: GuestPaths) => Record<string, string>;
+}
+
+export interface EnvironmentContext {
+  readonly driver: SandboxDriver;
+  /** Host path of Lamina's runtimes/ folder. */
+  readonly runtimeDir: string;
+  readonly sink: LogSink;
+  readonly idleTimeoutMs: number;
+  readonly initTimeoutMs: number;
+}
+
+export interface EnvironmentOwner {
+  /** The environment is idle and can take a job now. */
+  available(env: Environment): void;
+  /** The environment left Init (ready, failed or destroyed). */
+  initEnded(env: Environment): void;
+  /** The environment is dead. */
+  gone(env: Environment): void;
+}
+
+const MB = 1024 * 1024;
+
+/** scope: one per execution environment. */
+export class Environment {
+  state: EnvironmentState = 'cold';
+  readonly id = randomBytes(16).toString('hex');
+  readonly logStream: string;
+  private sandbox: Sandbox | undefined;
+  private job: Job | undefined;
+  private delivered = false;
+  private jobStarted = 0;
+  private initStarted = 0;
+  /** Set by a successful Init until the first job's REPORT carries it. */
+  private initDurationMs: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** Provisioned environments never idle-expire (set by the pool). */
+  keepWarm = false;
+
+  private constructor(
+    readonly spec: EnvironmentSpec,
+    private readonly ctx: EnvironmentContext,
+    private readonly owner: EnvironmentOwner,
+    private readonly endpoint: RuntimeEndpoint,
+    private readonly scratch: Scratch,
+    private readonly identity: Identity,
+  ) {
+    const d = new Date();
+    const date = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}`;
+    this.logStream = `${date}/[${spec.version}]${this.id}`;
+  }
+
+  /**
+   * Makes an environment (cold): its identity, its /tmp and its Runtime API endpoint, which
+   * answers only processes of that identity.
+   */
+  static async create(spec: EnvironmentSpec, ctx: EnvironmentContext, owner: EnvironmentOwner): Promise<Environment> {
+    const identity = ctx.driver.allocateIdentity();
+    let scratch: Scratch | undefined;
+    let endpoint: RuntimeEndpoint | undefined;
+    try {
+      scratch = await ctx.driver.scratch.create(spec.ephemeralMB * MB);
+      scratch.own(identity.uid, identity.gid);
+      let env: Environment | undefined;
+      const own = process.getuid?.();
+      endpoint = await RuntimeEndpoint.listen({
+        onEvent: (e) => env?.onRuntimeEvent(e),
+        // With a per-environment uid, only that uid's processes may talk to this endpoint.
+        ...(identity.uid !== own && {
+          admit: (socket) => peerUid(socket.remotePort ?? 0, socket.localPort ?? 0) === identity.uid,
+        }),
+      });
+      env = new Environment(spec, ctx, owner, endpoint, scratch, identity);
+      return env;
+    } catch (err) {
+      await endpoint?.close();
+      await scratch?.dispose();
+      identity.release();
+      throw err;
+    }
+  }
+
+  /** Whether the environment can take a job now without a cold start. */
+  get warm(): boolean {
+    return this.state === 'idle';
+  }
+
+  /** Runs a job: delivered at once when idle, after Init when cold. */
+  run(job: Job): void {
+    if (this.job) throw new IllegalTransition(`environment ${this.id} already has a job`);
+    this.job = job;
+    this.delivered = false;
+    if (this.state === 'cold') {
+      void this.startRuntime();
+      return;
+    }
+    if (this.state !== 'idle' && this.state !== 'draining') throw new IllegalTransition(`cannot run a job while ${this.state}`);
+    this.clearTimer();
+    this.sandbox?.thaw();
+    this.tryDeliver();
+  }
+
+  /** Starts the runtime without a job (provisioned concurrency, prewarming). */
+  initialize(): void {
+    if (this.state === 'cold') void this.startRuntime();
+  }
+
+  async destroy(): Promise<void> {
+    if (this.state === 'dead') return;
+    this.move('dead');
+    this.clearTimer();
+    const sandbox = this.sandbox;
+    this.sandbox = undefined;
+    if (sandbox) {
+      sandbox.kill();
+      await sandbox.exited;
+      await sandbox.dispose();
+    }
+    this.finishJob(platformFailure(this.job, 'Sandbox.Failure', 'The execution environment was shut down'), 'error', 'Sandbox.Failure');
+    await this.endpoint.close();
+    await this.scratch.dispose();
+    this.identity.release();
+    this.owner.gone(this);
+  }
+
+  /** Memory the environment's processes hold now, bytes. */
+  memoryCurrent(): number | undefined {
+    return this.sandbox?.memoryCurrent();
+  }
+
+  private move(to: EnvironmentState): void {
+    if (!ALLOWED[this.state].includes(to)) {
+      throw new IllegalTransition(`environment ${this.id}: ${this.state} → ${to}`);
+    }
+    const from = this.state;
+    this.state = to;
+    if (from === 'initializing') this.owner.initEnded(this);
+  }
+
+  private async startRuntime(): Promise<void> {
+    this.move('initializing');
+    const { spec, ctx } = this;
+    const binds = [
+      { source: spec.taskDir, target: '/var/task' },
+      { source: ctx.runtimeDir, target: '/var/runtime' },
+      { source: this.scratch.path, target: '/tmp', writable: true },
+    ] as const;
+    const paths: GuestPaths = {
+      task: ctx.driver.pathOf(binds[0]),
+      runtime: ctx.driver.pathOf(binds[1]),
+      tmp: ctx.driver.pathOf(binds[2]),
+    };
+    const env = {
+      ...spec.env(paths),
+      AWS_LAMBDA_RUNTIME_API: this.endpoint.address,
+      AWS_LAMBDA_LOG_STREAM_NAME: this.logStream,
+      AWS_LAMBDA_INITIALIZATION_TYPE: this.keepWarm ? 'provisioned-concurrency' : 'on-demand',
+    };
+    this.log(platform.initStartLine(spec.runtimeVersion, spec.runtimeVersionArn));
+    this.initStarted = performance.now();
+    this.timer = setTimeout(() => this.onInitTimeout(), ctx.initTimeoutMs);
+    let sandbox: Sandbox;
+    try {
+      sandbox = await ctx.driver.start({
+        argv: spec.argv(paths),
+        env,
+        cwd: paths.task,
+        binds: [...binds, ...spec.extraBinds],
+        identity: this.identity,
+        limits: {
+          memoryBytes: spec.memoryMB * MB,
+          pids: 1024,
+          cpuWeight: Math.max(1, Math.min(10000, Math.round((spec.memoryMB / 128) * 100))),
+          scratchBytes: spec.ephemeralMB * MB,
+        },
+      });
+    } catch (err) {
+      this.clearTimer();
+      this.log(`Failed to start the runtime: ${(err as Error).message}`);
+      this.finishJob(platformFailure(this.job, 'Runtime.InvalidEntrypoint', `Failed to start the runtime: ${(err as Error).message}`), 'error', 'Runtime.InvalidEntrypoint');
+      if (this.state === 'initializing') this.move('cold');
+      return;
+    }
+    if (this.state !== 'initializing') {
+      // Destroyed or timed out while the sandbox was being made.
+      sandbox.kill();
+      void sandbox.exited.then(() => sandbox.dispose());
+      return;
+    }
+    this.sandbox = sandbox;
+    readLines(sandbox.stdout, (line) => this.log(line));
+    readLines(sandbox.stderr, (line) => this.log(line));
+    void sandbox.exited.then((info) => this.onExit(sandbox, info));
+  }
+
+  private onRuntimeEvent(e: RuntimeEvent): void {
+    switch (e.kind) {
+      case 'next':
+        if (e.first) {
+          this.clearTimer();
+          this.initDurationMs = performance.now() - this.initStarted;
+        }
+        if (this.state === 'initializing' || this.state === 'draining') {
+          if (this.job) {
+            this.tryDeliver();
+          } else {
+            this.move('idle');
+            this.rest();
+          }
+        } else if (this.state === 'busy') {
+          this.tryDeliver();
+        }
+        return;
+      case 'next-lost':
+        return;
+      case 'response':
+        this.completeJob({ payload: e.body });
+        return;
+      case 'error':
+        this.completeJob({ payload: e.body, functionError: 'Unhandled' });
+        return;
+      case 'oversize':
+        this.completeJob({
+          payload: jsonBuffer({
+            errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
+            errorType: 'Function.ResponseSizeTooLarge',
+          }),
+          functionError: 'Unhandled',
+        });
+        return;
+      case 'init-error': {
+        const duration = performance.now() - this.initStarted;
+        this.clearTimer();
+        this.log(platform.initReportLine(duration, 'init', 'error', e.errorType));
+        this.finishJob({ payload: e.body, functionError: 'Unhandled' }, 'error', e.errorType, duration);
+        this.resetRuntime();
+        return;
+      }
+    }
+  }
+
+  private tryDeliver(): void {
+    const job = this.job;
+    if (!job || this.delivered || !this.endpoint.waiting) return;
+    if (this.state !== 'busy') this.move('busy');
+    this.delivered = true;
+    this.jobStarted = performance.now();
+    this.log(platform.startLine(job.invocation.requestId, this.spec.version));
+    this.clearTimer();
+    this.timer = setTimeout(() => this.onJobTimeout(), this.spec.timeoutMs);
+    this.endpoint.deliver(job.invocation);
+  }
+
+  /** A result arrived for the delivered job. */
+  private completeJob(result: { payload: Buffer; functionError?: 'Unhandled' }): void {
+    if (!this.job || this.state !== 'busy') return;
+    this.clearTimer();
+    this.move('draining');
+    // Output the runtime wrote just before posting its result may still sit in the pipe:
+    // let this turn of the event loop read it, so that it lands before END.
+    const job = this.job;
+    setImmediate(() => {
+      if (this.job === job) this.finishJob(result);
+    });
+  }
+
+  private onJobTimeout(): void {
+    const job = this.job;
+    if (!job || this.state !== 'busy') return;
+    const seconds = this.spec.timeoutMs / 1000;
+    this.log(platform.timeoutLine(job.invocation.requestId, seconds));
+    this.endpoint.abandon();
+    this.finishJob(
+      platformFailure(job, 'Sandbox.Timedout', `Task timed out after ${seconds.toFixed(2)} seconds`),
+      'timeout',
+    );
+    this.resetRuntime();
+  }
+
+  private onInitTimeout(): void {
+    if (this.state !== 'initializing') return;
+    const duration = performance.now() - this.initStarted;
+    this.log(platform.initReportLine(duration, 'init', 'timeout'));
+    this.finishJob(
+      platformFailure(this.job, 'Sandbox.Timedout', `Init phase timed out after ${(this.ctx.initTimeoutMs / 1000).toFixed(2)} seconds`),
+      'timeout',
+      undefined,
+      duration,
+    );
+    this.resetRuntime();
+  }
+
+  private onExit(sandbox: Sandbox, info: ExitInfo): void {
+    void sandbox.dispose();
+    if (sandbox !== this.sandbox) return; // an old runtime, already reset
+    this.sandbox = undefined;
+    if (this.state === 'dead') return;
+    const reason = info.outOfMemory
+      ? 'signal: killed'
+      : info.signal
+        ? `signal: ${info.signal === 'SIGKILL' ? 'killed' : info.signal.toLowerCase().replace(/^sig/, '')}`
+        : info.code === 0
+          ? undefined
+          : `exit status ${info.code}`;
+    const errorType = info.outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
+    if (this.job) {
+      const id = this.job.invocation.requestId;
+      const message = reason
+        ? `RequestId: ${id} Error: Runtime exited with error: ${reason}`
+        : `RequestId: ${id} Error: Runtime exited without providing a reason`;
+      this.log(message);
+      this.log(errorType);
+      if (this.state === 'initializing') {
+        this.log(platform.initReportLine(performance.now() - this.initStarted, 'init', 'error', errorType));
+      }
+      this.finishJob(
+        { payload: jsonBuffer({ errorType: 'Runtime.ExitError', errorMessage: message }), functionError: 'Unhandled' },
+        'error',
+        errorType,
+      );
+    }
+    this.resetRuntime();
+  }
+
+  /** Kills the runtime and returns to cold, keeping /tmp, the endpoint and the log stream. */
+  private resetRuntime(): void {
+    this.clearTimer();
+    const sandbox = this.sandbox;
+    this.sandbox = undefined;
+    this.endpoint.reset();
+    this.initDurationMs = undefined;
+    if (sandbox) {
+      sandbox.thaw();
+      sandbox.kill();
+    }
+    if (this.state !== 'dead' && this.state !== 'cold') this.move('cold');
+    if (this.state === 'cold' && !this.job) this.rest();
+  }
+
+  /**
+   * Ends the current job with `outcome` and writes its END/REPORT lines. `status`/`errorType`
+   * mark platform failures in REPORT.
+   */
+  private finishJob(
+    outcome: { payload: Buffer; functionError?: 'Unhandled' } | undefined,
+    status?: 'timeout' | 'error',
+    errorType?: string,
+    initDurationOverride?: number,
+  ): void {
+    const job = this.job;
+    if (!job || !outcome) return;
+    const id = job.invocation.requestId;
+    const durationMs = this.delivered ? performance.now() - this.jobStarted : 0;
+    const initDurationMs = initDurationOverride ?? this.initDurationMs;
+    this.initDurationMs = undefined;
+    const peak = this.sandbox?.memoryPeak();
+    if (!this.delivered) this.log(platform.startLine(id, this.spec.version));
+    this.log(platform.endLine(id));
+    this.log(
+      platform.reportLine({
+        requestId: id,
+        durationMs,
+        memoryMB: this.spec.memoryMB,
+        maxMemoryUsedMB: peak === undefined ? 0 : Math.max(1, Math.round(peak / MB)),
+        ...(initDurationMs !== undefined && { initDurationMs }),
+        ...(status !== undefined && { status }),
+        ...(errorType !== undefined && { errorType }),
+      }),
+    );
+    this.delivered = false;
+    this.job = undefined;
+    job.finish({
+      payload: outcome.payload,
+      ...(outcome.functionError && { functionError: outcome.functionError }),
+      logTail: job.tail.join(''),
+      durationMs,
+      ...(initDurationMs !== undefined && { initDurationMs }),
+    });
+  }
+
+  /** Between jobs: offered to the owner for more work; else frozen and on the idle clock. */
+  private rest(): void {
+    this.clearTimer();
+    this.owner.available(this); // may hand over a job at once
+    if (this.job || (this.state !== 'idle' && this.state !== 'cold')) return;
+    if (this.state === 'idle') this.sandbox?.freeze();
+    if (!this.keepWarm) this.timer = setTimeout(() => void this.destroy(), this.ctx.idleTimeoutMs);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private log(message: string): void {
+    const time = Date.now();
+    this.ctx.sink.write(this.spec.logGroup, this.logStream, time, message);
+    this.job?.tail.push(message + '\n');
+  }
+}
+
+function jsonBuffer(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value));
+}
+
+/** The payload of a failure the platform reports for the function (timeout, crash, …). */
+function platformFailure(job: Job | undefined, errorType: string, what: string): { payload: Buffer; functionError: 'Unhandled' } | undefined {
+  if (!job) return undefined;
+  return {
+    payload: jsonBuffer({ errorType, errorMessage: `RequestId: ${job.invocation.requestId} Error: ${what}` }),
+    functionError: 'Unhandled',
+  };
+}
+
+/** Calls `onLine` for every complete line (without its newline) the stream yields. */
+function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let partial = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const text = partial + chunk;
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      onLine(text.slice(start, nl));
+      start = nl + 1;
+    }
+    partial = text.slice(start);
+  });
+  stream.on('end', () => {
+    if (partial) onLine(partial);
+    partial = '';
+  });
+}
+
+export type { Invocation };

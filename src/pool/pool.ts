@@ -1,0 +1,220 @@
+// The environments of every function version, and the assignment of invocations to them.
+//
+// Contract:
+// 1. An invocation runs on an idle environment of its key when there is one (the most
+//    recently used: the others then age out), or on one that has just answered and is about
+//    to poll again; else on a reset (cold) one, keeping its /tmp; else on a new environment.
+//    A cold start is bound to the invocation that caused it.
+// 2. Environment starts are gated server-wide (`maxConcurrentStarts`): past that, invocations
+//    wait for a warm environment or a free start slot rather than crowding the CPUs.
+// 3. retire() ends the environments of a key: idle ones at once, busy ones when their work
+//    (and the work already queued for them) is done.
+
+import { Environment, type EnvironmentContext, type EnvironmentOwner, type EnvironmentSpec } from './environment.js';
+import type { Invocation } from '../runtime-api/index.js';
+import type { InvocationOutcome, Job } from './types.js';
+
+export interface PoolOptions {
+  readonly maxConcurrentStarts: number;
+}
+
+export interface PoolStats {
+  readonly environments: number;
+  readonly byState: Readonly<Record<string, number>>;
+  readonly queued: number;
+  readonly starting: number;
+}
+
+/** scope: one per function version (spec key). */
+class Group implements EnvironmentOwner {
+  readonly envs = new Set<Environment>();
+  /** Idle environments, most recently used last. */
+  readonly idle: Environment[] = [];
+  /** Reset environments, ready for a cold start in place. */
+  readonly cold: Environment[] = [];
+  readonly queue: Job[] = [];
+  retired = false;
+
+  constructor(
+    readonly spec: EnvironmentSpec,
+    private readonly pool: Pool,
+  ) {}
+
+  available(env: Environment): void {
+    remove(this.idle, env);
+    remove(this.cold, env);
+    if (env.state === 'idle') {
+      const job = this.queue.shift();
+      if (job) {
+        env.run(job);
+        return;
+      }
+    }
+    if (this.retired && this.queue.length === 0) {
+      void env.destroy();
+      return;
+    }
+    if (env.state === 'idle') this.idle.push(env);
+    else {
+      // A reset environment restarts its runtime only through a start slot.
+      this.cold.push(env);
+      if (this.queue.length > 0) this.pool.pump(this);
+    }
+  }
+
+  initEnded(env: Environment): void {
+    this.pool.releaseStart(env);
+  }
+
+  gone(env: Environment): void {
+    this.envs.delete(env);
+    remove(this.idle, env);
+    remove(this.cold, env);
+    this.pool.groupChanged(this);
+  }
+}
+
+function remove<T>(list: T[], item: T): void {
+  const i = list.lastIndexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}
+
+/** scope: one per server. */
+export class Pool {
+  /** spec key => group */
+  private readonly groups = new Map<string, Group>();
+  /** Retired groups still finishing their work. */
+  private readonly retiring = new Set<Group>();
+  /** Environments holding a start slot (initializing). */
+  private readonly startSlots = new Set<Environment>();
+  /** Environments being created (they take their slot once they exist). */
+  private creating = 0;
+  private closed = false;
+
+  constructor(
+    private readonly ctx: EnvironmentContext,
+    private readonly opts: PoolOptions,
+  ) {}
+
+  /** Runs one invocation on an environment of `spec` and resolves with its outcome. */
+  run(spec: EnvironmentSpec, invocation: Invocation): Promise<InvocationOutcome> {
+    return new Promise((finish) => {
+      const job: Job = { invocation, tail: [], finish };
+      const group = this.groupFor(spec);
+      const env = group.idle.pop();
+      if (env) env.run(job);
+      else {
+        group.queue.push(job);
+        this.pump(group);
+      }
+    });
+  }
+
+  /** Ends the environments of every key `match` selects (see contract 3). */
+  retire(match: (spec: EnvironmentSpec) => boolean): void {
+    for (const [key, group] of this.groups) {
+      if (!match(group.spec)) continue;
+      this.groups.delete(key);
+      group.retired = true;
+      this.retiring.add(group);
+      for (const env of [...group.idle, ...group.cold]) void env.destroy();
+      group.idle.length = 0;
+      group.cold.length = 0;
+      this.groupChanged(group);
+    }
+  }
+
+  stats(): PoolStats {
+    const byState: Record<string, number> = {};
+    let environments = 0;
+    let queued = 0;
+    for (const group of [...this.groups.values(), ...this.retiring]) {
+      queued += group.queue.length;
+      for (const env of group.envs) {
+        environments++;
+        byState[env.state] = (byState[env.state] ?? 0) + 1;
+      }
+    }
+    return { environments, byState, queued, starting: this.starting };
+  }
+
+  private get starting(): number {
+    return this.creating + this.startSlots.size;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.groups.values(), ...this.retiring];
+    this.groups.clear();
+    await Promise.all(all.flatMap((g) => [...g.envs].map((env) => env.destroy())));
+  }
+
+  releaseStart(env: Environment): void {
+    if (this.startSlots.delete(env)) this.pumpAll();
+  }
+
+  private pumpAll(): void {
+    for (const group of [...this.groups.values(), ...this.retiring]) {
+      if (group.queue.length > 0) this.pump(group);
+      if (this.starting >= this.opts.maxConcurrentStarts) break;
+    }
+  }
+
+  groupChanged(group: Group): void {
+    if (group.retired && group.envs.size === 0) {
+      this.retiring.delete(group);
+      // Work queued on a retired group with no environment left still needs one.
+      for (const job of group.queue.splice(0)) this.run(group.spec, job.invocation).then(job.finish);
+    }
+  }
+
+  private groupFor(spec: EnvironmentSpec): Group {
+    let group = this.groups.get(spec.key);
+    if (!group) {
+      group = new Group(spec, this);
+      this.groups.set(spec.key, group);
+    }
+    return group;
+  }
+
+  /** Starts cold environments for queued work while start slots are free. */
+  pump(group: Group): void {
+    // An environment that has just answered polls again within moments: work it will take
+    // does not need a cold start.
+    let draining = 0;
+    for (const env of group.envs) if (env.state === 'draining') draining++;
+    while (group.queue.length > draining && this.starting < this.opts.maxConcurrentStarts && !this.closed) {
+      const job = group.queue.shift()!;
+      const reuse = group.cold.pop();
+      if (reuse) {
+        this.startSlots.add(reuse);
+        reuse.run(job);
+        continue;
+      }
+      this.creating++;
+      void Environment.create(group.spec, this.ctx, group).then(
+        (env) => {
+          this.creating--;
+          this.startSlots.add(env);
+          group.envs.add(env);
+          env.run(job);
+        },
+        (err: Error) => {
+          this.creating--;
+          job.finish({
+            payload: Buffer.from(
+              JSON.stringify({
+                errorType: 'Sandbox.Failure',
+                errorMessage: `RequestId: ${job.invocation.requestId} Error: ${err.message}`,
+              }),
+            ),
+            functionError: 'Unhandled',
+            logTail: '',
+            durationMs: 0,
+          });
+          this.pumpAll();
+        },
+      );
+    }
+  }
+}

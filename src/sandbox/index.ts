@@ -1,0 +1,72 @@
+// Sandboxes: one isolated process tree per execution environment. Knows nothing of HTTP,
+// Lambda or the store: it is given argv, env, binds, an identity and limits.
+// createSandboxDriver() picks the strongest isolation this host allows and says why not more.
+
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { createBwrapDriver } from './bwrap-driver.js';
+import { detectCgroups } from './cgroups.js';
+import { createProcessDriver } from './process-driver.js';
+import { loopScratchFactory, plainScratchFactory, reapScratch, type ScratchFactory } from './scratch.js';
+import type { SandboxDriver } from './types.js';
+
+export type { Bind, ExitInfo, Identity, IsolationLevel, Sandbox, SandboxDriver, SandboxLimits, SandboxSpec } from './types.js';
+export type { Scratch, ScratchFactory } from './scratch.js';
+export { peerUid } from './peer.js';
+
+export interface DriverOptions {
+  /** Host folder for the sandboxes' scratch space. */
+  readonly workDir: string;
+  /** Names Lamina's cgroups (one server per name). */
+  readonly cgroupName: string;
+  /** `process` forces the degraded driver; `auto` takes the best available. */
+  readonly isolation: 'auto' | 'process';
+  readonly uidBase?: number;
+}
+
+function which(cmd: string): string | undefined {
+  try {
+    return execFileSync('/bin/sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The best driver for this host; `degraded` explains when it is not the full sandbox. What
+ * sandboxes of an earlier run left behind under the same names (a server killed with -9:
+ * processes, cgroups, mounts, folders) is removed first.
+ */
+export async function createSandboxDriver(opts: DriverOptions): Promise<{ driver: SandboxDriver; degraded?: string; reaped: number }> {
+  const scratchDir = path.join(opts.workDir, 'scratch');
+  let reaped = await reapScratch(scratchDir);
+  const degrade = async (reason: string) => {
+    const scratch = plainScratchFactory(scratchDir);
+    return { driver: createProcessDriver(scratch, reason), degraded: reason, reaped };
+  };
+  if (opts.isolation === 'process') return degrade('LAMINA_ISOLATION=process');
+  if (process.getuid?.() !== 0) return degrade('Lamina is not running as root');
+  const bwrap = which('bwrap');
+  if (!bwrap) return degrade('bubblewrap is not installed (Debian package bubblewrap)');
+  const setpriv = which('setpriv');
+  if (!setpriv) return degrade('setpriv is not installed (Debian package util-linux)');
+  const cgroups = detectCgroups(opts.cgroupName);
+  if (typeof cgroups === 'string') return degrade(cgroups);
+  reaped += await cgroups.reap();
+  let scratch: ScratchFactory;
+  try {
+    scratch = await loopScratchFactory(scratchDir);
+  } catch {
+    // No loop mounts here: /tmp is a plain folder (EphemeralStorage is then not enforced).
+    scratch = plainScratchFactory(scratchDir);
+  }
+  const driver = createBwrapDriver({
+    bwrap,
+    setpriv,
+    cgroups,
+    scratch,
+    uidBase: opts.uidBase ?? 1_000_000,
+    uidCount: 10_000,
+  });
+  return { driver, reaped };
+}

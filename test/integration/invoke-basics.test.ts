@@ -1,0 +1,84 @@
+// Invoke through the AWS SDK for JavaScript v3 against the real server: Node and Python
+// handlers, payloads, function errors, Tail logs, warm reuse.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { CreateFunctionCommand, InvokeCommand, type LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
+import { type LaminaProcess, ROLE, startLamina } from '../helpers/lamina.js';
+import { makeZip } from '../helpers/zip.js';
+
+let lamina: LaminaProcess;
+let sdk: LambdaClient;
+
+const decode = (b: Uint8Array | undefined): string => Buffer.from(b ?? []).toString('utf8');
+
+async function create(name: string, runtime: string, handler: string, files: Record<string, string>): Promise<void> {
+  await sdk.send(
+    new CreateFunctionCommand({
+      FunctionName: name,
+      Runtime: runtime as Runtime,
+      Role: ROLE,
+      Handler: handler,
+      Code: { ZipFile: makeZip(files) },
+    }),
+  );
+}
+
+describe('invoke basics', () => {
+  before(async () => {
+    lamina = await startLamina();
+    sdk = lamina.sdk();
+  });
+  after(async () => {
+    await lamina.dispose();
+  });
+
+  test('a Node handler echoes its event', async () => {
+    await create('echo-node', 'nodejs20.x', 'index.handler', {
+      'index.js': 'exports.handler = async (event) => ({ got: event });',
+    });
+    const out = await sdk.send(new InvokeCommand({ FunctionName: 'echo-node', Payload: Buffer.from('{"a":1}') }));
+    assert.equal(out.StatusCode, 200);
+    assert.equal(out.FunctionError, undefined);
+    assert.equal(out.ExecutedVersion, '$LATEST');
+    assert.deepEqual(JSON.parse(decode(out.Payload)), { got: { a: 1 } });
+  });
+
+  test('module state survives between warm invocations', async () => {
+    await create('counter-node', 'nodejs20.x', 'index.handler', {
+      'index.js': 'let n = 0; exports.handler = async () => ++n;',
+    });
+    const values: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const out = await sdk.send(new InvokeCommand({ FunctionName: 'counter-node' }));
+      values.push(JSON.parse(decode(out.Payload)) as number);
+    }
+    assert.deepEqual(values, [1, 2, 3]);
+  });
+
+  test('a Python handler runs', async () => {
+    await create('echo-python', 'python3.11', 'app.handler', {
+      'app.py': 'def handler(event, context):\n    return {"got": event, "fn": context.function_name}\n',
+    });
+    const out = await sdk.send(new InvokeCommand({ FunctionName: 'echo-python', Payload: Buffer.from('[1,2]') }));
+    assert.equal(out.FunctionError, undefined, decode(out.Payload));
+    assert.deepEqual(JSON.parse(decode(out.Payload)), { got: [1, 2], fn: 'echo-python' });
+  });
+
+  test('a thrown error is a function error with AWS shape, and Tail returns the log', async () => {
+    await create('thrower', 'nodejs20.x', 'index.handler', {
+      'index.js': 'exports.handler = async () => { console.log("about to fail"); throw new TypeError("boom"); };',
+    });
+    const out = await sdk.send(new InvokeCommand({ FunctionName: 'thrower', LogType: 'Tail' }));
+    assert.equal(out.StatusCode, 200);
+    assert.equal(out.FunctionError, 'Unhandled');
+    const payload = JSON.parse(decode(out.Payload)) as Record<string, unknown>;
+    assert.equal(payload.errorType, 'TypeError');
+    assert.equal(payload.errorMessage, 'boom');
+    const log = Buffer.from(out.LogResult ?? '', 'base64').toString('utf8');
+    assert.match(log, /START RequestId: [0-9a-f-]{36} Version: \$LATEST/);
+    assert.match(log, /about to fail/);
+    assert.match(log, /END RequestId: /);
+    assert.match(log, /REPORT RequestId: .*\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: [\d.]+ ms/);
+  });
+});
