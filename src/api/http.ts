@@ -28,8 +28,14 @@ export type Handler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
 
 export interface Route {
   readonly method: HttpMethod;
-  /** find-my-way syntax: `/2015-03-31/functions/:FunctionName`. */
+  /**
+   * find-my-way syntax: `/2015-03-31/functions/:FunctionName`. For AWS JSON protocol
+   * services (CloudWatch Logs, SQS, EventBridge: `POST /` routed by X-Amz-Target), the
+   * path is `/` and `target` names the operation.
+   */
   readonly path: string;
+  /** X-Amz-Target value, e.g. `Logs_20140328.FilterLogEvents` (AWS JSON protocol routes). */
+  readonly target?: string;
   /** The AWS operation name, for logs and metrics. */
   readonly operation: string;
   /** Largest body accepted, in bytes; larger requests get 413 before the handler runs. */

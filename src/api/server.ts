@@ -18,7 +18,7 @@ export interface FrontDoorOptions {
     method: string;
     rawPath: string;
     rawQuery: string;
-    headers: IncomingMessage['headers'];
+    headers: IncomingMessage['headersDistinct'];
     body: Buffer;
   }) => void;
   /** The body of GET /health (unauthenticated). */
@@ -35,9 +35,11 @@ interface RouteEntry {
 
 export function createFrontDoor(opts: FrontDoorOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const router = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 2048 });
+  /** X-Amz-Target => route, for the AWS JSON protocol services */
+  const targets = new Map<string, Route>();
   for (const route of opts.routes) {
-    const entry: RouteEntry = { route };
-    router.on(route.method, route.path, () => {}, entry);
+    if (route.target !== undefined) targets.set(route.target, route);
+    else router.on(route.method, route.path, () => {}, { route } satisfies RouteEntry);
   }
   const { logger } = opts;
 
@@ -55,8 +57,10 @@ export function createFrontDoor(opts: FrontDoorOptions): (req: IncomingMessage, 
       return;
     }
 
-    const found = router.find(method as FindMyWay.HTTPMethod, rawPath);
-    const route = (found?.store as RouteEntry | undefined)?.route;
+    const target = req.headers['x-amz-target'];
+    const json = typeof target === 'string' && method === 'POST' && rawPath === '/';
+    const found = json ? undefined : router.find(method as FindMyWay.HTTPMethod, rawPath);
+    const route = json ? targets.get(target) : (found?.store as RouteEntry | undefined)?.route;
     const operation = route?.operation ?? 'Unknown';
     const limit = route?.bodyLimit ?? DEFAULT_BODY_LIMIT;
 
@@ -75,13 +79,13 @@ export function createFrontDoor(opts: FrontDoorOptions): (req: IncomingMessage, 
     readBody(req, limit).then(
       async (body) => {
         try {
-          opts.authenticate({ method, rawPath, rawQuery, headers: req.headers, body });
-          if (!route || !found) {
-            throw new ApiError('UnknownOperationException', `Unknown operation ${method} ${rawPath}`);
+          opts.authenticate({ method, rawPath, rawQuery, headers: req.headersDistinct, body });
+          if (!route) {
+            throw new ApiError('UnknownOperationException', `Unknown operation ${json ? target : `${method} ${rawPath}`}`);
           }
           const apiReq: ApiRequest = {
             method,
-            params: found.params,
+            params: found?.params ?? {},
             query: new URLSearchParams(rawQuery),
             headers: req.headers,
             body,
@@ -92,7 +96,7 @@ export function createFrontDoor(opts: FrontDoorOptions): (req: IncomingMessage, 
           finish(answer.status);
         } catch (err) {
           const apiErr = toApiError(err, logger, requestId, operation);
-          sendError(res, apiErr, requestId);
+          sendError(res, apiErr, requestId, json);
           finish(apiErr.status, apiErr);
         }
       },
@@ -101,7 +105,7 @@ export function createFrontDoor(opts: FrontDoorOptions): (req: IncomingMessage, 
           route?.tooLargeMessage ?? `Request must be smaller than ${limit} bytes for the ${operation} operation`;
         const err = new ApiError('RequestEntityTooLargeException', message);
         res.setHeader('Connection', 'close');
-        sendError(res, err, requestId);
+        sendError(res, err, requestId, json);
         finish(err.status, err);
       },
     );
@@ -172,10 +176,17 @@ function sendJson(res: ServerResponse, status: number, body: unknown, requestId:
   send(res, { status, body }, requestId);
 }
 
-function sendError(res: ServerResponse, err: ApiError, requestId: string): void {
+/** Errors in rest-json shape, or in the AWS JSON protocol's (`__type`, always 400 for clients). */
+function sendError(res: ServerResponse, err: ApiError, requestId: string, json = false): void {
+  const body = json ? { __type: err.code, message: err.message, ...err.fields } : err.toBody();
+  const status = json && err.status < 500 && err.status !== 403 && err.status !== 413 ? 400 : err.status;
   send(
     res,
-    { status: err.status, headers: { 'x-amzn-ErrorType': err.code, ...err.headers }, body: err.toBody() },
+    {
+      status,
+      headers: { 'x-amzn-ErrorType': err.code, ...err.headers, ...(json && { 'Content-Type': 'application/x-amz-json-1.1' }) },
+      body,
+    },
     requestId,
   );
 }

@@ -202,7 +202,10 @@ export async function deleteFunction(deps: ControlDeps, name: string, qualifier?
       }
     });
     // Like AWS, deleting a version that does not exist succeeds.
-    if (deleted) deps.onChange({ kind: 'version-deleted', functionName: name, version: qualifier });
+    if (deleted) {
+      await deps.store.policies.update(name, qualifier, () => undefined);
+      deps.onChange({ kind: 'version-deleted', functionName: name, version: qualifier });
+    }
   } else {
     if (!(await deps.store.functions.delete(name))) throw functionNotFound(functionArn(deps.account, name));
     deps.onChange({ kind: 'function-deleted', functionName: name });

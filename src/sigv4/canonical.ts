@@ -1,12 +1,11 @@
 // The parts of AWS Signature Version 4 that the signer and the verifier share: URI and query
 // canonicalisation, header value trimming, the canonical request, the string to sign and the
 // signing key (derived once per secret, date, region and service, then cached).
-import { createHash, createHmac } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const TERMINATOR = 'aws4_request';
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
-export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 // RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~): the only ones SigV4 leaves unescaped.
 const UNRESERVED = new Uint8Array(128);
@@ -20,7 +19,7 @@ const PERCENT = 0x25;
 const isUnreserved = (c: number): boolean => c < 128 && UNRESERVED[c] === 1;
 const escapeByte = (b: number): string => '%' + HEX[b >> 4] + HEX[b & 15];
 
-/** Value of an upper-case hex digit, or -1. `upperOnly` rejects a-f. */
+/** The value of a hex digit, or -1; `upperOnly` refuses a-f. */
 function hexValue(c: number, upperOnly: boolean): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   if (c >= 0x41 && c <= 0x46) return c - 0x37;
@@ -37,7 +36,7 @@ function escapeNonAscii(s: string, i: number): [string, number] {
   return [out, j];
 }
 
-/** Escapes `s` the SigV4 way: unreserved characters (and `/` if `keepSlash`) kept, the rest as UTF-8 `%XX`. */
+/** Escapes `s` the SigV4 way: unreserved characters (and `/` if `keepSlash`) stay, the rest become UTF-8 `%XX`. */
 export function uriEncode(s: string, keepSlash = false): string {
   let i = 0;
   while (i < s.length) {
@@ -222,9 +221,13 @@ export function stringToSign(amzDate: string, scope: string, canonical: string):
   return `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
 }
 
-export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+// crypto.hash (node >= 20.12) skips the Hash object: about twice as fast on small inputs.
+const HAS_ONE_SHOT_HASH = typeof crypto.hash === 'function';
 
-export const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data).digest();
+export const sha256Hex = (data: string | Buffer): string =>
+  HAS_ONE_SHOT_HASH ? crypto.hash('sha256', data, 'hex') : crypto.createHash('sha256').update(data).digest('hex');
+
+export const hmac = (key: Buffer | string, data: string): Buffer => crypto.createHmac('sha256', key).update(data).digest();
 
 // `date NUL region NUL service NUL secret` => kSigning. A verifier meets few distinct keys a day
 // and a signer one; the bound only stops a flood of scopes from growing the map.

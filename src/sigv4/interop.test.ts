@@ -6,8 +6,6 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { buildQueryString } from '@smithy/core/protocols';
-import type { HttpRequest, QueryParameterBag, SourceData } from '@smithy/types';
 import { ApiError } from '../model/index.js';
 import { type IncomingSignedRequest, createVerifier, presignUrl, signRequest } from './index.js';
 
@@ -27,8 +25,16 @@ const verify = createVerifier({
 
 // --- smithy ---------------------------------------------------------------------------------
 
+type HttpRequest = Parameters<SignatureV4['presign']>[0];
+type QueryParameterBag = NonNullable<HttpRequest['query']>;
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+
 const bytes = (d: SourceData): Buffer =>
-  typeof d === 'string' ? Buffer.from(d, 'utf8') : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d);
+  typeof d === 'string'
+    ? Buffer.from(d, 'utf8')
+    : ArrayBuffer.isView(d)
+      ? Buffer.from(d.buffer, d.byteOffset, d.byteLength)
+      : Buffer.from(d);
 
 /** The SHA-256/HMAC primitive smithy asks for (the SDK passes @aws-crypto's; node's is equivalent). */
 class NodeSha256 {
@@ -52,6 +58,15 @@ const smithy = (service: string, sessionToken?: string): SignatureV4 =>
     sha256: NodeSha256,
     applyChecksum: false, // add no x-amz-content-sha256 header unless a case sends one
   });
+
+/** The query string the SDK's HTTP handlers send: keys and values escaped like encodeURIComponent, plus !'()*. */
+function sdkQueryString(query: QueryParameterBag): string {
+  const escape = (s: string): string =>
+    encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return Object.entries(query)
+    .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => (x === null ? escape(k) : `${escape(k)}=${escape(x)}`)))
+    .join('&');
+}
 
 /** The SDK's view of a query: decoded values, arrays for repeated keys. */
 function queryBag(rawQuery: string): QueryParameterBag {
@@ -150,46 +165,50 @@ const LAMBDA_HOST = 'lambda.us-east-1.amazonaws.com';
 const BINARY = Buffer.from(Array.from({ length: 1024 }, (_, i) => (i * 37 + 11) % 256));
 const JSON_BODY = '{"FunctionName":"my-fn","Runtime":"nodejs20.x","Handler":"index.handler","MemorySize":128}';
 
+/** A request to Lambda; `target` is the path and query exactly as on the wire. */
+function lambda(name: string, method: string, target: string, extra: Partial<Case> = {}): Case {
+  const q = target.indexOf('?');
+  const rawPath = q < 0 ? target : target.slice(0, q);
+  return { name, method, host: LAMBDA_HOST, rawPath, rawQuery: q < 0 ? '' : target.slice(q + 1), headers: {}, ...extra };
+}
+
+const ARN = 'arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Amy-fn%3A%24LATEST';
 const CASES: Case[] = [
-  { name: 'GET with Qualifier=%24LATEST', method: 'GET', host: LAMBDA_HOST, rawPath: '/2015-03-31/functions/my-fn/configuration', rawQuery: 'Qualifier=%24LATEST', headers: {} },
-  { name: 'an empty query value', method: 'GET', host: LAMBDA_HOST, rawPath: '/2015-03-31/functions/', rawQuery: 'FunctionVersion=ALL&Marker=&MaxItems=50', headers: {} },
-  { name: 'repeated query keys', method: 'GET', host: LAMBDA_HOST, rawPath: '/2015-03-31/tags/x', rawQuery: 'tag=b&tag=a%20c&tag=a&tag=10', headers: {} },
-  { name: 'query values that need encoding', method: 'GET', host: LAMBDA_HOST, rawPath: '/x', rawQuery: 'q=a%2Fb%2B%20c%26d%3De&%C3%A9=%E6%97%A5%E6%9C%AC&star=%2A%21%27%28%29', headers: {} },
-  {
-    name: 'a path with %3A and %24 (a qualified ARN)',
-    method: 'POST',
-    host: LAMBDA_HOST,
-    rawPath: '/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Amy-fn%3A%24LATEST/invocations',
-    rawQuery: '',
+  lambda('GET with Qualifier=%24LATEST', 'GET', '/2015-03-31/functions/my-fn/configuration?Qualifier=%24LATEST'),
+  lambda('an empty query value', 'GET', '/2015-03-31/functions/?FunctionVersion=ALL&Marker=&MaxItems=50'),
+  lambda('repeated query keys', 'GET', '/2015-03-31/tags/x?tag=b&tag=a%20c&tag=a&tag=10'),
+  lambda('query values that need encoding', 'GET', '/x?q=a%2Fb%2B%20c%26d%3De&%C3%A9=%E6%97%A5%E6%9C%AC&star=%2A%21%27%28%29'),
+  lambda('a path with %3A and %24 (a qualified ARN)', 'POST', `/2015-03-31/functions/${ARN}/invocations`, {
     headers: { 'content-type': 'application/json', 'x-amz-invocation-type': 'RequestResponse' },
     body: '{"key":"value"}',
-  },
-  { name: 'a raw $ and : in the path', method: 'GET', host: LAMBDA_HOST, rawPath: '/2015-03-31/functions/my-fn:prod/policy/$LATEST', rawQuery: '', headers: {} },
-  { name: 'a JSON POST body', method: 'POST', host: LAMBDA_HOST, rawPath: '/2015-03-31/functions', rawQuery: '', headers: { 'content-type': 'application/json', 'content-length': String(JSON_BODY.length) }, body: JSON_BODY },
-  { name: 'a binary body', method: 'POST', host: LAMBDA_HOST, rawPath: '/2015-03-31/functions/f/invocations', rawQuery: '', headers: { 'content-type': 'application/octet-stream' }, body: BINARY },
-  {
-    name: 'unicode in path, query, header and body',
-    method: 'POST',
-    host: LAMBDA_HOST,
-    rawPath: '/2015-03-31/functions/caf%C3%A9/invocations',
-    rawQuery: 'name=%E6%97%A5%E6%9C%AC%F0%9F%98%80',
+  }),
+  lambda('a raw $ and : in the path', 'GET', '/2015-03-31/functions/my-fn:prod/policy/$LATEST'),
+  lambda('a JSON POST body', 'POST', '/2015-03-31/functions', {
+    headers: { 'content-type': 'application/json', 'content-length': String(JSON_BODY.length) },
+    body: JSON_BODY,
+  }),
+  lambda('a binary body', 'POST', '/2015-03-31/functions/f/invocations', {
+    headers: { 'content-type': 'application/octet-stream' },
+    body: BINARY,
+  }),
+  lambda('unicode in path, query, header and body', 'POST', '/2015-03-31/functions/caf%C3%A9/invocations?name=%E6%97%A5%F0%9F%98%80', {
     headers: { 'x-amz-meta-city': 'Zürich', 'content-type': 'application/json; charset=utf-8' },
     body: '{"msg":"héllo 日本 😀"}',
-  },
-  { name: 'UNSIGNED-PAYLOAD', method: 'PUT', host: LAMBDA_HOST, rawPath: '/2015-03-31/functions/f/code', rawQuery: '', headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, body: BINARY },
-  {
-    name: 'an explicit body hash',
-    method: 'POST',
-    host: LAMBDA_HOST,
-    rawPath: '/2015-03-31/functions',
-    rawQuery: '',
+  }),
+  lambda('UNSIGNED-PAYLOAD', 'PUT', '/2015-03-31/functions/f/code', {
+    headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    body: BINARY,
+  }),
+  lambda('an explicit body hash', 'POST', '/2015-03-31/functions', {
     headers: { 'x-amz-content-sha256': createHash('sha256').update(JSON_BODY).digest('hex') },
     body: JSON_BODY,
-  },
-  { name: 'a session token', method: 'GET', host: LAMBDA_HOST, rawPath: '/2015-03-31/functions', rawQuery: '', headers: {}, sessionToken: TOKEN },
-  { name: 'whitespace runs in header values', method: 'GET', host: LAMBDA_HOST, rawPath: '/2015-03-31/functions', rawQuery: '', headers: { 'x-amz-meta-note': '  a   b \t c  ', 'x-amz-meta-quoted': '"x    y"' } },
-  { name: 'dot segments and duplicate slashes', method: 'GET', host: LAMBDA_HOST, rawPath: '/2015-03-31//functions/./a/../my-fn', rawQuery: '', headers: {} },
-  { name: 'a host with a port', method: 'GET', host: '127.0.0.1:9001', rawPath: '/2015-03-31/functions', rawQuery: '', headers: {} },
+  }),
+  lambda('a session token', 'GET', '/2015-03-31/functions', { sessionToken: TOKEN }),
+  lambda('whitespace runs in header values', 'GET', '/2015-03-31/functions', {
+    headers: { 'x-amz-meta-note': '  a   b \t c  ', 'x-amz-meta-quoted': '"x    y"' },
+  }),
+  lambda('dot segments and duplicate slashes', 'GET', '/2015-03-31//functions/./a/../my-fn'),
+  lambda('a host with a port', 'GET', '/2015-03-31/functions', { host: '127.0.0.1:9001' }),
   {
     name: 'CloudWatch Logs (AWS JSON 1.1)',
     method: 'POST',
@@ -200,7 +219,7 @@ const CASES: Case[] = [
     body: '{"logGroupNamePrefix":"/aws/lambda/"}',
     service: 'logs',
   },
-  { name: 'a non-canonical wire query (lower-case hex, escaped ~)', method: 'GET', host: LAMBDA_HOST, rawPath: '/x', rawQuery: 'b=%7e&a=%e6%97%a5', headers: {}, smithyOnly: true },
+  lambda('a non-canonical wire query (lower-case hex, escaped ~)', 'GET', '/x?b=%7e&a=%e6%97%a5', { smithyOnly: true }),
 ];
 
 const bodyOf = (c: Case): Buffer => Buffer.from(c.body ?? '');
@@ -246,13 +265,17 @@ function botocoreInput(c: Case, mode: 'header' | 'presign'): BotocoreInput {
 
 describe('known answer: the get-vanilla request of AWS\'s SigV4 test suite', () => {
   // GET / on example.amazonaws.com, service "service", us-east-1, 20150830T123600Z, signing host and x-amz-date.
-  const vanilla: Case = { name: 'get-vanilla', method: 'GET', host: 'example.amazonaws.com', rawPath: '/', rawQuery: '', headers: {}, service: 'service' };
+  const vanilla: Case = { ...lambda('get-vanilla', 'GET', '/'), host: 'example.amazonaws.com', service: 'service' };
 
   it('gives the signature smithy and botocore give', { skip: BOTOCORE_SKIP }, async () => {
     const fromSmithy = (await smithySigned(vanilla)).authorization!;
     const [fromBotocore] = botocoreSign([botocoreInput(vanilla, 'header')]);
-    const ours = signRequest({ method: 'GET', url: new URL('https://example.amazonaws.com/') }, CREDS, { region: REGION, service: 'service' }, new Date(T0));
-    assert.match(ours.authorization!, /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20150830\/us-east-1\/service\/aws4_request, SignedHeaders=host;x-amz-date, Signature=[0-9a-f]{64}$/);
+    const url = new URL('https://example.amazonaws.com/');
+    const ours = signRequest({ method: 'GET', url }, CREDS, { region: REGION, service: 'service' }, new Date(T0));
+    assert.match(
+      ours.authorization!,
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20150830\/us-east-1\/service\/aws4_request, SignedHeaders=host;x-amz-date, Signature=[0-9a-f]{64}$/,
+    );
     assert.equal(ours.authorization, fromSmithy);
     assert.equal(ours.authorization, lowerKeys(fromBotocore!.headers).authorization);
     assert.deepEqual(ours, { host: 'example.amazonaws.com', 'x-amz-date': AMZ_T0, authorization: fromSmithy });
@@ -309,11 +332,20 @@ describe('signRequest computes what smithy computes', () => {
 });
 
 describe('presigned URLs', () => {
-  const c: Case = { name: 'presign', method: 'GET', host: LAMBDA_HOST, rawPath: '/2015-03-31/functions/my-fn:prod/configuration', rawQuery: 'Qualifier=%24LATEST&x=a%20b', headers: {} };
-  const base: HttpRequest = { method: 'GET', protocol: 'https:', hostname: c.host, path: c.rawPath, query: queryBag(c.rawQuery), headers: { host: c.host } };
-  const fromSmithy = async (request: HttpRequest, options: Parameters<SignatureV4['presign']>[1], sessionToken?: string): Promise<IncomingSignedRequest> => {
-    const p = await smithy('lambda', sessionToken).presign(request, { signingDate: new Date(T0), expiresIn: 900, ...options });
-    return { method: p.method, rawPath: p.path, rawQuery: buildQueryString(p.query), headers: lowerKeys(p.headers), body: Buffer.alloc(0) };
+  const c = lambda('presign', 'GET', '/2015-03-31/functions/my-fn:prod/configuration?Qualifier=%24LATEST&x=a%20b');
+  const base: HttpRequest = {
+    method: 'GET',
+    protocol: 'https:',
+    hostname: c.host,
+    path: c.rawPath,
+    query: queryBag(c.rawQuery),
+    headers: { host: c.host },
+  };
+  type PresignOptions = Parameters<SignatureV4['presign']>[1];
+  const fromSmithy = async (request: HttpRequest, options: PresignOptions, token?: string): Promise<IncomingSignedRequest> => {
+    const p = await smithy('lambda', token).presign(request, { signingDate: new Date(T0), expiresIn: 900, ...options });
+    const rawQuery = sdkQueryString(p.query ?? {});
+    return { method: p.method, rawPath: p.path, rawQuery, headers: lowerKeys(p.headers), body: Buffer.alloc(0) };
   };
 
   it('from smithy (body hash of the empty body) verify, until they expire', async () => {
@@ -321,7 +353,9 @@ describe('presigned URLs', () => {
     assert.match(req.rawQuery, /X-Amz-Expires=900/);
     verify(req);
     assert.throws(
-      () => createVerifier({ region: REGION, services: ['lambda'], secretFor: () => CREDS.secretAccessKey, now: () => T0 + 901_000 })(req),
+      () => createVerifier({ region: REGION, services: ['lambda'], secretFor: () => CREDS.secretAccessKey, now: () => T0 + 901_000 })(
+        req,
+      ),
       (e: unknown) => e instanceof ApiError && e.code === 'AccessDeniedException' && e.message === 'Request has expired',
     );
   });
@@ -333,17 +367,23 @@ describe('presigned URLs', () => {
   });
 
   it('from smithy with a hoisted x-amz-content-sha256=UNSIGNED-PAYLOAD verify with any body', async () => {
-    const req = await fromSmithy({ ...base, method: 'POST', headers: { ...base.headers, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } }, {});
+    const unsigned = { ...base, method: 'POST', headers: { ...base.headers, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } };
+    const req = await fromSmithy(unsigned, {});
     assert.match(req.rawQuery, /x-amz-content-sha256=UNSIGNED-PAYLOAD/);
     verify({ ...req, body: Buffer.from('{"any":"body"}') });
   });
 
   it('from presignUrl carry smithy\'s signature for UNSIGNED-PAYLOAD and host only', async () => {
-    const ours = presignUrl(new URL(`https://${c.host}${c.rawPath}?${c.rawQuery}`), 'GET', CREDS, { region: REGION, service: 'lambda' }, 900, new Date(T0));
+    const url = new URL(`https://${c.host}${c.rawPath}?${c.rawQuery}`);
+    const ours = presignUrl(url, 'GET', CREDS, { region: REGION, service: 'lambda' }, 900, new Date(T0));
     const unsigned = new Set(['x-amz-content-sha256']);
-    const theirs = await fromSmithy({ ...base, headers: { ...base.headers, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } }, { unhoistableHeaders: unsigned, unsignableHeaders: unsigned });
+    const theirs = await fromSmithy(
+      { ...base, headers: { ...base.headers, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } },
+      { unhoistableHeaders: unsigned, unsignableHeaders: unsigned },
+    );
     assert.equal(ours.searchParams.get('X-Amz-Signature'), new URLSearchParams(theirs.rawQuery).get('X-Amz-Signature'));
-    verify({ method: 'GET', rawPath: ours.pathname, rawQuery: ours.search.slice(1), headers: { host: ours.host }, body: Buffer.alloc(0) });
+    const rawQuery = ours.search.slice(1);
+    verify({ method: 'GET', rawPath: ours.pathname, rawQuery, headers: { host: ours.host }, body: Buffer.alloc(0) });
   });
 
   it('from botocore (SigV4QueryAuth) verify', { skip: BOTOCORE_SKIP }, () => {
@@ -363,7 +403,9 @@ describe('presigned URLs', () => {
       () => verify({ method: 'GET', rawPath, rawQuery, headers: { host: c.host }, body: Buffer.alloc(0) }),
       (e: unknown) =>
         e instanceof ApiError &&
-        e.message === "Credential should be scoped to a valid region, not 'eu-central-1'. Credential should be scoped to correct service: 'lambda'. ",
+        e.message ===
+          "Credential should be scoped to a valid region, not 'eu-central-1'. " +
+            "Credential should be scoped to correct service: 'lambda'. ",
     );
   });
 });

@@ -119,10 +119,10 @@ describe('signature mismatch', () => {
     'added query parameter': (r) => ({ ...r, rawQuery: 'Qualifier=prod&x=1' }),
     method: (r) => ({ ...r, method: 'PUT' }),
     'signed header': (r) => ({ ...r, headers: { ...r.headers, 'x-amz-meta-a': '2' } }),
-    'signature (upper-case hex)': (r) => ({
-      ...r,
-      headers: { ...r.headers, authorization: r.headers.authorization!.replace(/Signature=(\w+)$/, (_, s: string) => `Signature=${s.toUpperCase()}`) },
-    }),
+    'signature (upper-case hex)': (r) => {
+      const authorization = r.headers.authorization!.replace(/Signature=(\w+)$/, (_, s: string) => `Signature=${s.toUpperCase()}`);
+      return { ...r, headers: { ...r.headers, authorization } };
+    },
     'truncated signature': (r) => ({ ...r, headers: { ...r.headers, authorization: r.headers.authorization!.slice(0, -1) } }),
   };
   for (const [what, edit] of Object.entries(tamper)) {
@@ -216,6 +216,7 @@ describe('missing or malformed authentication', () => {
     body: Buffer.alloc(0),
   });
   const valid = signed(FN_URL).headers.authorization!;
+  const SCOPE = 'AKIDEXAMPLE/20150830/us-east-1/lambda/aws4_request';
 
   it('answers MissingAuthenticationTokenException without any signature', () => {
     for (const r of [req({}), req({ authorization: '' }), req({}, 'X-Amz-Date=20150830T123600Z&MaxItems=1')]) {
@@ -225,11 +226,11 @@ describe('missing or malformed authentication', () => {
 
   it('lists every missing Authorization parameter', () => {
     throwsApi(
-      () => verifier()(req({ ...date, authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/lambda/aws4_request' })),
+      () => verifier()(req({ ...date, authorization: `AWS4-HMAC-SHA256 Credential=${SCOPE}` })),
       'IncompleteSignatureException',
       400,
       "Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. " +
-        'Authorization=AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/lambda/aws4_request',
+        `Authorization=AWS4-HMAC-SHA256 Credential=${SCOPE}`,
     );
     throwsApi(
       () => verifier()(req({ authorization: 'AWS4-HMAC-SHA256' })),
@@ -253,7 +254,7 @@ describe('missing or malformed authentication', () => {
       () => verifier()(req({ ...date, authorization: spaced })),
       'IncompleteSignatureException',
       400,
-      `'AKIDEXAMPLE/20150830/us-east-1/lambda/aws4_request' not a valid key=value pair (missing equal-sign) in Authorization header: '${spaced}'.`,
+      `'${SCOPE}' not a valid key=value pair (missing equal-sign) in Authorization header: '${spaced}'.`,
     );
   });
 

@@ -138,13 +138,16 @@ export function createVerifier(opts: VerifierOptions): Verifier {
     if (missing) throw incomplete(missing + 'Authorization=' + auth);
 
     // X-Amz-Date must be in basic format; a Date header may instead hold an HTTP date.
-    let t = parseAmzDate(dateValue!);
+    let amzDate = dateValue!;
+    let t = parseAmzDate(amzDate);
     if (t === undefined && xAmzDate === undefined) {
-      const parsed = Date.parse(dateValue!);
-      if (!Number.isNaN(parsed)) t = parsed - (parsed % 1000);
+      const parsed = Date.parse(amzDate);
+      if (!Number.isNaN(parsed)) {
+        t = parsed - (parsed % 1000);
+        amzDate = formatAmzDate(t);
+      }
     }
     if (t === undefined) throw badDate(dateValue!);
-    const amzDate = formatAmzDate(t);
     checkSkew(amzDate, t, nowMs, true);
     return {
       algorithm,
@@ -251,7 +254,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
     const uri = canonicalUri(req.rawPath);
     const scope = credentialScope(date, region, service);
     const key = signingKey(secret, date, region, service);
-    const provided = Buffer.from(parts.signature, 'latin1');
+    const provided = isLowerHex64(parts.signature) ? Buffer.from(parts.signature, 'hex') : undefined;
 
     // A presigned request that names no payload hash may have been signed over the body's hash
     // (botocore's generic signer) or over UNSIGNED-PAYLOAD (S3-style signers): accept either.
@@ -261,12 +264,22 @@ export function createVerifier(opts: VerifierOptions): Verifier {
         : [declaredPayloadHash(parts.declaredPayloadHash, req.body)];
     for (const payloadHash of hashes) {
       const canonical = canonicalRequest(req.method, uri, query, headerLines, signedHeaders, payloadHash);
-      const expected = Buffer.from(hmac(key, stringToSign(parts.amzDate, scope, canonical)).toString('hex'), 'latin1');
-      if (expected.length === provided.length && timingSafeEqual(expected, provided)) return { accessKeyId, service };
+      const expected = hmac(key, stringToSign(parts.amzDate, scope, canonical));
+      if (provided !== undefined && timingSafeEqual(expected, provided)) return { accessKeyId, service };
     }
     // AWS appends the canonical request and string to sign it expected; we keep them out.
     throw invalid(MISMATCH);
   };
+}
+
+/** A signature as AWS writes it: 64 lower-case hex digits (AWS compares the text). */
+function isLowerHex64(s: string): boolean {
+  if (s.length !== 64) return false;
+  for (let i = 0; i < 64; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
 }
 
 /** Space or tab; with `comma`, also ','. */
