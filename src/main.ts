@@ -61,6 +61,7 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
       sink: logWriter,
       idleTimeoutMs: config.idleTimeoutMs,
       initTimeoutMs: 10_000,
+      onError: (what, err) => logger.error(what, { error: String((err as Error)?.stack ?? err) }),
     },
     { maxConcurrentStarts: Math.max(2, os.availableParallelism() * 2) },
   );
@@ -173,6 +174,9 @@ async function serve(): Promise<number> {
     process.stderr.write(`lamina: cannot start: ${reason}\n`);
     return 1;
   }
+  // A bug of ours must not take every running function down with the server: log it.
+  process.on('uncaughtException', (err) => logger.error('uncaught exception', { error: String(err?.stack ?? err) }));
+  process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { error: String((err as Error)?.stack ?? err) }));
   logger.info('listening', { url: lamina.url, dataDir: config.dataDir, region: config.region });
   // Tests and tools read this line to learn the port when LAMINA_PORT=0.
   process.stdout.write(`Lamina listening on ${lamina.url}\n`);
@@ -182,9 +186,15 @@ async function serve(): Promise<number> {
   return new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       logger.info('shutting down', { signal });
+      // A second signal, or a shutdown that takes too long, ends the process at once.
+      const force = setTimeout(() => process.exit(1), 10_000);
+      force.unref();
       lamina.close().then(
         () => resolve(0),
-        () => resolve(1),
+        (err: unknown) => {
+          process.stderr.write(`lamina: error during shutdown: ${String(err)}\n`);
+          resolve(1);
+        },
       );
     };
     process.once('SIGINT', () => stop('SIGINT'));

@@ -68,6 +68,8 @@ export interface EnvironmentContext {
   readonly sink: LogSink;
   readonly idleTimeoutMs: number;
   readonly initTimeoutMs: number;
+  /** Failures of Lamina's own (never the function's), for the server log. */
+  readonly onError: (what: string, err: unknown) => void;
 }
 
 export interface EnvironmentOwner {
@@ -124,7 +126,13 @@ export class Environment {
       let env: Environment | undefined;
       const own = process.getuid?.();
       endpoint = await RuntimeEndpoint.listen({
-        onEvent: (e) => env?.onRuntimeEvent(e),
+        onEvent: (e) => {
+          try {
+            env?.onRuntimeEvent(e);
+          } catch (err) {
+            ctx.onError(`environment ${env?.id}: ${e.kind} event failed`, err);
+          }
+        },
         // With a per-environment uid, only that uid's processes may talk to this endpoint.
         ...(identity.uid !== own && {
           admit: (socket) => peerUid(socket.remotePort ?? 0, socket.localPort ?? 0) === identity.uid,
@@ -151,7 +159,7 @@ export class Environment {
     this.job = job;
     this.delivered = false;
     if (this.state === 'cold') {
-      void this.startRuntime();
+      this.startRuntimeSafely();
       return;
     }
     if (this.state !== 'idle' && this.state !== 'draining') throw new IllegalTransition(`cannot run a job while ${this.state}`);
@@ -162,25 +170,32 @@ export class Environment {
 
   /** Starts the runtime without a job (provisioned concurrency, prewarming). */
   initialize(): void {
-    if (this.state === 'cold') void this.startRuntime();
+    if (this.state === 'cold') this.startRuntimeSafely();
   }
 
+  /** Ends the environment for good, releasing everything it holds (each step even if one fails). */
   async destroy(): Promise<void> {
     if (this.state === 'dead') return;
     this.move('dead');
     this.clearTimer();
     const sandbox = this.sandbox;
     this.sandbox = undefined;
-    if (sandbox) {
-      sandbox.kill();
-      await sandbox.exited;
-      await sandbox.dispose();
-    }
     this.finishJob(platformFailure(this.job, 'Sandbox.Failure', 'The execution environment was shut down'), 'error', 'Sandbox.Failure');
-    await this.endpoint.close();
-    await this.scratch.dispose();
+    const steps: (() => Promise<unknown>)[] = [
+      async () => {
+        if (!sandbox) return;
+        sandbox.kill();
+        await sandbox.exited;
+        await sandbox.dispose();
+      },
+      () => this.endpoint.close(),
+      () => this.scratch.dispose(),
+    ];
+    const failures: unknown[] = [];
+    for (const step of steps) await step().catch((err: unknown) => failures.push(err));
     this.identity.release();
     this.owner.gone(this);
+    for (const err of failures) this.ctx.onError(`environment ${this.id} did not release everything`, err);
   }
 
   /** Memory the environment's processes hold now, bytes. */
@@ -195,6 +210,10 @@ export class Environment {
     const from = this.state;
     this.state = to;
     if (from === 'initializing') this.owner.initEnded(this);
+  }
+
+  private startRuntimeSafely(): void {
+    this.startRuntime().catch((err: unknown) => this.ctx.onError(`environment ${this.id}: runtime start failed`, err));
   }
 
   private async startRuntime(): Promise<void> {

@@ -74,6 +74,20 @@ class Group implements EnvironmentOwner {
   }
 }
 
+function shutdownOutcome(job: Job): InvocationOutcome {
+  return {
+    payload: Buffer.from(
+      JSON.stringify({
+        errorType: 'Sandbox.Failure',
+        errorMessage: `RequestId: ${job.invocation.requestId} Error: Lamina is shutting down`,
+      }),
+    ),
+    functionError: 'Unhandled',
+    logTail: '',
+    durationMs: 0,
+  };
+}
+
 function remove<T>(list: T[], item: T): void {
   const i = list.lastIndexOf(item);
   if (i >= 0) list.splice(i, 1);
@@ -146,7 +160,9 @@ export class Pool {
     this.closed = true;
     const all = [...this.groups.values(), ...this.retiring];
     this.groups.clear();
-    await Promise.all(all.flatMap((g) => [...g.envs].map((env) => env.destroy())));
+    this.retiring.clear();
+    for (const group of all) for (const job of group.queue.splice(0)) job.finish(shutdownOutcome(job));
+    await Promise.allSettled(all.flatMap((g) => [...g.envs].map((env) => env.destroy())));
   }
 
   releaseStart(env: Environment): void {
@@ -195,6 +211,11 @@ export class Pool {
       void Environment.create(group.spec, this.ctx, group).then(
         (env) => {
           this.creating--;
+          if (this.closed) {
+            void env.destroy();
+            job.finish(shutdownOutcome(job));
+            return;
+          }
           this.startSlots.add(env);
           group.envs.add(env);
           env.run(job);

@@ -132,6 +132,7 @@ export function createBwrapDriver(opts: BwrapOptions): SandboxDriver {
         child.once('error', () => resolve({ code: 127, signal: null, outOfMemory: false }));
       });
       let gone = false;
+      let disposed: Promise<void> | undefined;
       void exited.then(() => (gone = true));
       await new Promise<void>((resolve) => {
         child.once('spawn', resolve);
@@ -145,13 +146,7 @@ export function createBwrapDriver(opts: BwrapOptions): SandboxDriver {
         } catch {
           // group already gone
         }
-        for (const pid of cg.pids()) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // gone
-          }
-        }
+        killAll(cg.pids());
         child.kill('SIGKILL');
       };
 
@@ -170,17 +165,26 @@ export function createBwrapDriver(opts: BwrapOptions): SandboxDriver {
         kill: killTree,
         memoryPeak: () => cg.memoryPeak(),
         memoryCurrent: () => cg.memoryCurrent(),
-        async dispose() {
-          killTree();
-          await exited;
-          // Stragglers of a tree whose leader died (they die with the pid namespace).
-          for (let i = 0; i < 50 && cg.pids().length > 0; i++) await new Promise((r) => setTimeout(r, 10));
-          await cg.remove();
+        dispose() {
+          disposed ??= (async () => {
+            killTree();
+            await exited;
+            // Stragglers of a tree whose leader died (they die with the pid namespace).
+            for (let i = 0; i < 50 && cg.pids().length > 0; i++) {
+              killAll(cg.pids());
+              await new Promise((r) => setTimeout(r, 10));
+            }
+            await cg.remove();
+          })();
+          return disposed;
         },
       };
     },
 
-    close: () => opts.scratch.close(),
+    async close() {
+      await opts.scratch.close();
+      await opts.cgroups.close();
+    },
   };
 }
 
@@ -224,6 +228,16 @@ function bindArgs(binds: readonly Bind[]): string[] {
     made.add(bind.target);
   }
   return args;
+}
+
+function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
 }
 
 function signalName(n: number): NodeJS.Signals | undefined {

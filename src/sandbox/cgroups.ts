@@ -40,6 +40,8 @@ export interface CgroupManager {
   create(name: string, limits: CgroupLimits): Cgroup;
   /** Kills what is left in groups of an earlier run and removes them. */
   reap(): Promise<number>;
+  /** Removes Lamina's base groups (at shutdown, once every sandbox is gone). */
+  close(): Promise<void>;
 }
 
 /** The cgroup manager for this host, or a reason why sandboxes cannot have one. */
@@ -174,6 +176,9 @@ function createV1(baseName: string): CgroupManager {
       }
       return reaped;
     },
+    async close() {
+      for (const dir of Object.values(bases)) await removeDir(dir).catch(() => {});
+    },
   };
 }
 
@@ -258,6 +263,9 @@ function createV2(baseName: string): CgroupManager {
         reaped++;
       }
       return reaped;
+    },
+    async close() {
+      await removeDir(base).catch(() => {});
     },
   };
 }
