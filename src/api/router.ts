@@ -11,6 +11,7 @@ import { policyRoutes } from './policies.js';
 import { tagRoutes } from './tags.js';
 import { concurrencyRoutes } from './concurrency.js';
 import { accountRoutes } from './account.js';
+import { logsRoutes } from './logs.js';
 
 export interface RouteDeps extends FunctionRouteDeps {
   readonly invoker: Invoker;
@@ -27,5 +28,6 @@ export function allRoutes(deps: RouteDeps): Route[] {
     ...accountRoutes(deps), // GetAccountSettings
     ...invokeRoutes(deps.account, deps.invoker), // Invoke, InvokeAsync
     ...codeDownloadRoutes(deps.store), // GetFunction's Code.Location
+    ...logsRoutes(deps.store.logs, deps.account), // CloudWatch Logs: FilterLogEvents, GetLogEvents, DescribeLogGroups, DescribeLogStreams, DeleteLogGroup
   ];
 }

@@ -3,6 +3,8 @@
 // no, 2 for a usage error, 3 when no server answers.
 
 import { ClientError, LaminaClient } from '../client/index.js';
+import { invokeCommand } from './invoke.js';
+import { logsCommand } from './logs.js';
 
 const USAGE = `Usage: lamina <command> [options]
 
@@ -10,6 +12,12 @@ Commands:
   serve                 start the server in the foreground (what npm start runs)
   functions             list the functions, one line each
   runtimes              list the runtimes this server can run
+  invoke <function>     run a function once and print its response
+      [--payload <json> | --payload-file <file|->] [--qualifier <version|alias>]
+      [--tail]          also print the end of its log (to stderr)
+  logs <function>       print the function's log lines, oldest first
+      [--since <10m|1h|2d|ISO time>] (default 10m)  [--qualifier <version|alias>]
+      [--filter-pattern <pattern>]   [--follow] keep printing new lines until Ctrl-C
   help                  show this text
 
 Options:
@@ -35,7 +43,9 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     const a = argv[i]!;
     if (a === '-h') options.set('help', true);
     else if (a.startsWith('--')) {
-      const [key, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
+      const eq = a.indexOf('=');
+      const key = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      const inline = eq < 0 ? undefined : a.slice(eq + 1);
       const next = argv[i + 1];
       if (inline !== undefined) options.set(key, inline);
       else if (next !== undefined && !next.startsWith('--') && VALUE_OPTIONS.has(key)) {
@@ -47,7 +57,7 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
   return { command: positional.shift(), positional, options };
 }
 
-const VALUE_OPTIONS = new Set(['endpoint']);
+const VALUE_OPTIONS = new Set(['endpoint', 'payload', 'payload-file', 'qualifier', 'since', 'filter-pattern']);
 
 function clientFor(args: ParsedArgs, env: NodeJS.ProcessEnv): LaminaClient {
   const endpointOpt = args.options.get('endpoint');
@@ -71,7 +81,10 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
-const COMMANDS: Record<string, (client: LaminaClient, args: ParsedArgs, out: Out) => Promise<number>> = {
+const COMMANDS: Record<string, (client: LaminaClient, args: ParsedArgs, out: Out, err: Out) => Promise<number>> = {
+  invoke: invokeCommand,
+  logs: logsCommand,
+
   async functions(client, _args, out) {
     const fns = await client.listFunctions();
     if (fns.length === 0) {
@@ -125,7 +138,7 @@ export async function runCli(
   }
   const client = clientFor(args, env);
   try {
-    return await command(client, args, out);
+    return await command(client, args, out, err);
   } catch (e) {
     if (e instanceof ClientError) {
       err(`lamina: ${e.code}: ${e.message}\n`);

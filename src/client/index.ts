@@ -86,9 +86,102 @@ export class LaminaClient {
     return all;
   }
 
+  /** Invokes a function (synchronously unless `invocationType` says otherwise). */
+  async invoke(name: string, payload: Buffer | string | undefined, opts: InvokeOptions = {}): Promise<InvokeResult> {
+    const query = opts.qualifier !== undefined ? `?Qualifier=${encodeURIComponent(opts.qualifier)}` : '';
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (opts.invocationType) headers['x-amz-invocation-type'] = opts.invocationType;
+    if (opts.tail) headers['x-amz-log-type'] = 'Tail';
+    const res = await this.request('POST', `/2015-03-31/functions/${encodeURIComponent(name)}/invocations${query}`, {
+      ...(payload !== undefined && { body: payload }),
+      headers,
+    });
+    const header = (h: string): string | undefined => {
+      const v = res.headers[h];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const functionError = header('x-amz-function-error');
+    const logResult = header('x-amz-log-result');
+    const executedVersion = header('x-amz-executed-version');
+    return {
+      status: res.status,
+      payload: res.body,
+      ...(functionError !== undefined && { functionError }),
+      ...(logResult !== undefined && { logResult }),
+      ...(executedVersion !== undefined && { executedVersion }),
+    };
+  }
+
+  /** GetFunctionConfiguration (of a version or alias with `qualifier`). */
+  getFunctionConfiguration(name: string, qualifier?: string): Promise<Record<string, unknown>> {
+    const query = qualifier !== undefined ? `?Qualifier=${encodeURIComponent(qualifier)}` : '';
+    return this.json('GET', `/2015-03-31/functions/${encodeURIComponent(name)}/configuration${query}`);
+  }
+
+  /** Calls a CloudWatch Logs operation (AWS JSON 1.1, signed for service `logs`). */
+  async logs<T>(operation: string, input: object): Promise<T> {
+    const res = await this.request('POST', '/', {
+      body: JSON.stringify(input),
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `Logs_20140328.${operation}` },
+      service: 'logs',
+    });
+    return (res.body.length ? JSON.parse(res.body.toString('utf8')) : {}) as T;
+  }
+
+  /** One page of FilterLogEvents. */
+  filterLogEvents(input: FilterLogEventsInput): Promise<FilterLogEventsOutput> {
+    return this.logs('FilterLogEvents', input);
+  }
+
   close(): void {
     this.agent.destroy();
   }
+}
+
+export interface InvokeOptions {
+  readonly qualifier?: string;
+  /** Ask for the last 4 KB of the invocation's log (X-Amz-Log-Type: Tail). */
+  readonly tail?: boolean;
+  readonly invocationType?: 'RequestResponse' | 'Event' | 'DryRun';
+}
+
+export interface InvokeResult {
+  readonly status: number;
+  readonly payload: Buffer;
+  /** X-Amz-Function-Error: the function failed (`Unhandled`). */
+  readonly functionError?: string;
+  /** X-Amz-Log-Result: base64 of the log tail. */
+  readonly logResult?: string;
+  readonly executedVersion?: string;
+}
+
+export interface FilterLogEventsInput {
+  readonly logGroupName?: string;
+  readonly logGroupIdentifier?: string;
+  readonly logStreamNames?: readonly string[];
+  readonly logStreamNamePrefix?: string;
+  /** Epoch ms, inclusive. */
+  readonly startTime?: number;
+  /** Epoch ms, inclusive. */
+  readonly endTime?: number;
+  readonly filterPattern?: string;
+  readonly nextToken?: string;
+  readonly limit?: number;
+  readonly interleaved?: boolean;
+}
+
+export interface FilteredLogEvent {
+  readonly logStreamName: string;
+  readonly timestamp: number;
+  readonly message: string;
+  readonly ingestionTime: number;
+  readonly eventId: string;
+}
+
+export interface FilterLogEventsOutput {
+  readonly events: FilteredLogEvent[];
+  readonly searchedLogStreams?: { readonly logStreamName: string; readonly searchedCompletely: boolean }[];
+  readonly nextToken?: string;
 }
 
 function toClientError(res: ClientResponse): ClientError {

@@ -33,6 +33,11 @@ export const API_ERRORS = {
   AccessDeniedException: { status: 403, messageKey: 'Message' },
   UnknownOperationException: { status: 404, messageKey: 'message' },
   SerializationException: { status: 400, messageKey: 'message' },
+  // CloudWatch Logs' own (AWS JSON protocol: always 400 on the wire).
+  InvalidParameterException: { status: 400, messageKey: 'message' },
+  ResourceAlreadyExistsException: { status: 400, messageKey: 'message' },
+  OperationAbortedException: { status: 400, messageKey: 'message' },
+  ServiceUnavailableException: { status: 500, messageKey: 'message' },
   // Authentication (SigV4) failures.
   InvalidSignatureException: { status: 403, messageKey: 'message' },
   UnrecognizedClientException: { status: 403, messageKey: 'message' },

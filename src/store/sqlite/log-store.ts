@@ -90,10 +90,11 @@ export function createSqliteLogRepository(db: Database.Database): LogRepository 
     groupCache.set(name, id);
     return id;
   };
-  const streamIdOf = (groupId: number, name: string, now: number): number => {
+  /** `created`: a stream is made when its first event happens, which may be before it is stored. */
+  const streamIdOf = (groupId: number, name: string, created: number): number => {
     const key = `${groupId}\0${name}`;
     let id = streamCache.get(key) ?? q.streamId.get(groupId, name)?.id;
-    if (id === undefined) id = Number(q.streamInsert.run(groupId, name, now).lastInsertRowid);
+    if (id === undefined) id = Number(q.streamInsert.run(groupId, name, created).lastInsertRowid);
     streamCache.set(key, id);
     return id;
   };
@@ -103,7 +104,7 @@ export function createSqliteLogRepository(db: Database.Database): LogRepository 
     const touched = new Map<number, { first: number; last: number; bytes: number }>();
     for (const e of events) {
       const g = groupIdOf(e.group, now);
-      const s = streamIdOf(g, e.stream, now);
+      const s = streamIdOf(g, e.stream, Math.min(now, e.timestamp));
       q.eventInsert.run(g, s, e.timestamp, now, e.message);
       const t = touched.get(s);
       const bytes = Buffer.byteLength(e.message) + 26;
