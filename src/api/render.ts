@@ -67,6 +67,13 @@ export function renderConfiguration(ctx: AccountContext, view: FunctionView, lis
         RevisionId: randomUUID(),
       });
       break;
+    case 'publishing':
+      Object.assign(out, {
+        State: 'Pending',
+        StateReason: 'The function is being created.',
+        StateReasonCode: 'Creating',
+      });
+      break;
     case 'updating':
       Object.assign(out, {
         State: 'Active',

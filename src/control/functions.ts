@@ -40,8 +40,11 @@ export interface FunctionView {
   readonly version: VersionRecord;
   /** Qualifier appended to FunctionArn (undefined: the unqualified ARN). */
   readonly arnQualifier?: string;
-  /** Creating/updating: AWS's response to the write shows the in-flight state. */
-  readonly phase: 'creating' | 'updating' | 'settled';
+  /**
+   * Creating/updating: AWS's response to the write shows the in-flight state. Publishing: a
+   * version published by UpdateFunctionCode, shown Pending under its own RevisionId.
+   */
+  readonly phase: 'creating' | 'updating' | 'publishing' | 'settled';
 }
 
 const DEFAULTS = {
@@ -150,7 +153,7 @@ export async function updateFunctionCode(deps: ControlDeps, name: string, input:
   deps.onChange({ kind: 'latest-changed', functionName: name });
   if (input.publish) {
     const published = await publishVersion(deps, name, {});
-    return { ...published, phase: 'creating' };
+    return { ...published, phase: 'publishing' };
   }
   return { version: updated, phase: 'updating' };
 }
