@@ -471,10 +471,11 @@ export class Environment {
     this.timer = undefined;
   }
 
+  /** One log event; like Lambda's, its message ends with a newline. */
   private log(message: string): void {
-    const time = Date.now();
-    this.ctx.sink.write(this.spec.logGroup, this.logStream, time, message);
-    this.job?.tail.push(message + '\n');
+    const line = message + '\n';
+    this.ctx.sink.write(this.spec.logGroup, this.logStream, Date.now(), line);
+    this.job?.tail.push(line);
   }
 }
 

@@ -81,7 +81,14 @@ export class RuntimeEndpoint {
       }
       socket.setNoDelay(true);
       this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
+      socket.once('close', () => {
+        this.sockets.delete(socket);
+        // A held `next` whose connection went away must not be handed work: it would be lost.
+        if (this.waiter?.socket === socket) {
+          this.waiter = undefined;
+          this.opts.onEvent({ kind: 'next-lost' });
+        }
+      });
     });
   }
 
@@ -173,12 +180,6 @@ export class RuntimeEndpoint {
     if (!again && !this.allowed('next', res)) return;
     this.state = 'Ready';
     this.waiter = res;
-    req.socket.once('close', () => {
-      if (this.waiter === res) {
-        this.waiter = undefined;
-        this.opts.onEvent({ kind: 'next-lost' });
-      }
-    });
     this.opts.onEvent({ kind: 'next', first });
   }
 

@@ -16,6 +16,9 @@ import { ApiError } from '../../model/index.js';
 import type { CodeStore } from '../types.js';
 import { unpackZip } from './zip-intake.js';
 
+/** How long unreferenced code is kept before collection may remove it. */
+const COLLECT_GRACE_MS = 10 * 60_000;
+
 /** Lambda's limit on a zip uploaded directly in the request. */
 export const MAX_ZIP_BYTES = 52_428_800;
 
@@ -37,7 +40,12 @@ export async function openCodeStore(root: string): Promise<CodeStore> {
       const sha256 = digest.toString('base64');
       const hex = digest.toString('hex');
       const tree = path.join(dirs.tree, hex);
-      if (existsSync(tree)) return { sha256, size: zip.length };
+      if (existsSync(tree)) {
+        // Stored before: mark it as just used, so that collection leaves it alone for a while.
+        const now = new Date();
+        await fs.utimes(path.join(dirs.zip, `${hex}.zip`), now, now).catch(() => {});
+        return { sha256, size: zip.length };
+      }
 
       const work = path.join(dirs.tmp, randomUUID());
       try {
@@ -73,9 +81,13 @@ export async function openCodeStore(root: string): Promise<CodeStore> {
 
     async collect(inUse) {
       const keep = new Set([...inUse].map(hexOf));
+      // Code stored moments ago may belong to a function whose record is being written.
+      const youngerThan = Date.now() - COLLECT_GRACE_MS;
       let removed = 0;
       for (const name of await fs.readdir(dirs.tree)) {
         if (keep.has(name)) continue;
+        const stored = await fs.stat(path.join(dirs.zip, `${name}.zip`)).catch(() => undefined);
+        if (stored && stored.mtimeMs > youngerThan) continue;
         await fs.rm(path.join(dirs.zip, `${name}.zip`), { force: true });
         await removeTree(path.join(dirs.tree, name));
         removed++;
