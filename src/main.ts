@@ -118,7 +118,7 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
     }),
   });
 
-  const server = http.createServer({ keepAlive: true, requestTimeout: 0 }, api);
+  const server = http.createServer({ keepAlive: true, noDelay: true, requestTimeout: 0 }, api);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

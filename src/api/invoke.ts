@@ -39,6 +39,7 @@ export function invokeRoutes(account: AccountContext, invoker: Invoker): Route[]
         const clientContext = decodeClientContext(header(req, 'x-amz-client-context'));
         const traceId = header(req, 'x-amzn-trace-id');
         const result = await invoker.invoke({
+          requestId: req.requestId,
           functionName: target.name,
           ...(target.qualifier !== undefined && { qualifier: target.qualifier }),
           invocationType,
@@ -64,6 +65,7 @@ export function invokeRoutes(account: AccountContext, invoker: Invoker): Route[]
         const target = parseTarget(account, req.params.FunctionName, undefined, 'read');
         checkJsonPayload(req.body);
         await invoker.invoke({
+          requestId: req.requestId,
           functionName: target.name,
           ...(target.qualifier !== undefined && { qualifier: target.qualifier }),
           invocationType: 'Event',

@@ -2,7 +2,7 @@
 // environment of that version → shape the answer as Lambda's Invoke does. Payloads pass
 // through as bytes; nothing here touches the store once a function is cached.
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { ApiError, type AccountContext, functionArn, type VersionRecord } from '../model/index.js';
 import type { EnvironmentSpec, InvocationOutcome, Pool } from '../pool/index.js';
 import type { RuntimeCatalog } from '../runtime-catalog/index.js';
@@ -13,6 +13,8 @@ import { environmentSpec } from './spec.js';
 export type InvocationType = 'RequestResponse' | 'Event' | 'DryRun';
 
 export interface InvokeRequest {
+  /** The invocation's id; Lambda answers Invoke with it as x-amzn-RequestId. */
+  readonly requestId?: string;
   readonly functionName: string;
   readonly qualifier?: string;
   readonly invocationType: InvocationType;
@@ -57,7 +59,7 @@ export class Invoker {
 
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
     const target = await this.registry.resolve(req.functionName, req.qualifier);
-    const requestId = randomUUID();
+    const requestId = req.requestId ?? randomUUID();
     if (req.invocationType === 'DryRun') return { status: 204, requestId };
 
     const spec = this.specOf(target.version);
@@ -66,7 +68,7 @@ export class Invoker {
       payload: req.payload.length === 0 ? EMPTY_EVENT : req.payload,
       deadlineMs: Date.now() + spec.timeoutMs,
       invokedFunctionArn: functionArn(this.deps.account, req.functionName, req.qualifier),
-      traceId: req.traceId ?? newTraceId(),
+      traceId: req.traceId ?? traceIdFor(requestId),
       ...(req.clientContext !== undefined && { clientContext: req.clientContext }),
       ...(req.contentType !== undefined && { contentType: req.contentType }),
     };
@@ -77,7 +79,7 @@ export class Invoker {
       return { status: 202, requestId };
     }
 
-    const outcome: InvocationOutcome = await this.deps.pool.run(spec, invocation);
+    const outcome: InvocationOutcome = await this.deps.pool.run(spec, invocation, req.tailLogs);
     return {
       status: 200,
       requestId,
@@ -111,11 +113,14 @@ function tail(text: string): string {
   return (bytes.length > TAIL_BYTES ? bytes.subarray(bytes.length - TAIL_BYTES) : bytes).toString('base64');
 }
 
-/** An X-Ray trace header as Lambda sends it to runtimes. */
-function newTraceId(): string {
-  const r = randomBytes(20).toString('hex');
+/**
+ * An X-Ray trace header as Lambda sends it to runtimes, its random parts taken from the
+ * (random) request id rather than from fresh entropy on the hot path.
+ */
+function traceIdFor(requestId: string): string {
+  const hex = requestId.replace(/-/g, '');
   const time = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0');
-  return `Root=1-${time}-${r.slice(0, 24)};Parent=${r.slice(24, 40)};Sampled=0`;
+  return `Root=1-${time}-${hex.slice(0, 24)};Parent=${hex.slice(16, 32)};Sampled=0`;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -110,10 +110,13 @@ export class Pool {
     private readonly opts: PoolOptions,
   ) {}
 
-  /** Runs one invocation on an environment of `spec` and resolves with its outcome. */
-  run(spec: EnvironmentSpec, invocation: Invocation): Promise<InvocationOutcome> {
+  /**
+   * Runs one invocation on an environment of `spec` and resolves with its outcome; `tail`:
+   * collect its log lines (outcome.logTail).
+   */
+  run(spec: EnvironmentSpec, invocation: Invocation, tail = false): Promise<InvocationOutcome> {
     return new Promise((finish) => {
-      const job: Job = { invocation, tail: [], finish };
+      const job: Job = { invocation, ...(tail && { tail: [] }), finish };
       const group = this.groupFor(spec);
       const env = group.idle.pop();
       if (env) env.run(job);
@@ -180,7 +183,7 @@ export class Pool {
     if (group.retired && group.envs.size === 0) {
       this.retiring.delete(group);
       // Work queued on a retired group with no environment left still needs one.
-      for (const job of group.queue.splice(0)) this.run(group.spec, job.invocation).then(job.finish);
+      for (const job of group.queue.splice(0)) this.run(group.spec, job.invocation, job.tail !== undefined).then(job.finish);
     }
   }
 

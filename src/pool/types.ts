@@ -18,8 +18,8 @@ export interface InvocationOutcome {
 /** One invocation handed to an environment. */
 export interface Job {
   readonly invocation: Invocation;
-  /** Log lines of this invocation, collected for LogType Tail. */
-  readonly tail: string[];
+  /** Log lines of this invocation, collected when the caller wants them (LogType Tail). */
+  readonly tail?: string[];
   readonly finish: (outcome: InvocationOutcome) => void;
 }
 

@@ -208,7 +208,7 @@ export class RuntimeEndpoint {
         this.opts.onEvent({ kind: 'oversize', requestId: id });
         return;
       }
-      reply(res, 202, { status: 'OK' });
+      accepted(res);
       if (call === 'response') this.opts.onEvent({ kind: 'response', requestId: id, body });
       else {
         const errorType = normalizeErrorType(header(req, 'lambda-runtime-function-error-type'));
@@ -221,7 +221,7 @@ export class RuntimeEndpoint {
     if (!this.allowed('init-error', res, req)) return;
     readBounded(req, MAX_ERROR_BYTES).then((body) => {
       this.state = 'InitError';
-      reply(res, 202, { status: 'OK' });
+      accepted(res);
       const errorType = normalizeErrorType(header(req, 'lambda-runtime-function-error-type'));
       this.opts.onEvent({ kind: 'init-error', body: body ?? Buffer.alloc(0), errorType });
     }, () => res.destroy());
@@ -257,6 +257,14 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': String(Buffer.byteLength(text)) });
   res.end(text);
+}
+
+const ACCEPTED = Buffer.from(JSON.stringify({ status: 'OK' }));
+const ACCEPTED_HEADERS = { ...JSON_HEADERS, 'Content-Length': String(ACCEPTED.length) };
+
+function accepted(res: ServerResponse): void {
+  res.writeHead(202, ACCEPTED_HEADERS);
+  res.end(ACCEPTED);
 }
 
 function notFound(res: ServerResponse): void {
