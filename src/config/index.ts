@@ -22,6 +22,10 @@ const schema = z.object({
   /** Seconds an unused environment stays warm before it is shut down. */
   LAMINA_IDLE_TIMEOUT: z.coerce.number().positive().default(15 * 60),
   LAMINA_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Account-wide concurrency limit (AWS's default quota: 1000). */
+  LAMINA_ACCOUNT_CONCURRENCY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** `on`: hard CPU quota per environment in Lambda's ratio (1,769 MB = one vCPU). */
+  LAMINA_CPU_QUOTA: z.enum(['on', 'off']).default('off'),
   /** `auto`: the full sandbox when the host allows it; `process`: plain processes. */
   LAMINA_ISOLATION: z.enum(['auto', 'process']).default('auto'),
 });
@@ -39,6 +43,8 @@ export interface Config {
   readonly idleTimeoutMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly isolation: 'auto' | 'process';
+  readonly accountConcurrency: number;
+  readonly cpuQuota: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -75,5 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idleTimeoutMs: e.LAMINA_IDLE_TIMEOUT * 1000,
     logLevel: e.LAMINA_LOG_LEVEL,
     isolation: e.LAMINA_ISOLATION,
+    accountConcurrency: e.LAMINA_ACCOUNT_CONCURRENCY,
+    cpuQuota: e.LAMINA_CPU_QUOTA === 'on',
   };
 }

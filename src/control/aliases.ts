@@ -14,7 +14,7 @@ import {
   revisionMismatch,
 } from '../model/index.js';
 import type { ControlDeps } from './deps.js';
-import { paginate } from './functions.js';
+import { paginate } from './view.js';
 import { requireFunction } from './resolve.js';
 
 /** version => weight (0–1) of the additional version. */

@@ -18,6 +18,7 @@ import {
   type VersionRecord,
 } from '../model/index.js';
 import type { ControlDeps } from './deps.js';
+import { type FunctionView, paginate } from './view.js';
 import { requireFunction, resolveVersion, type Resolved } from './resolve.js';
 import { publishedRevisionId, publishVersion } from './versions.js';
 
@@ -35,17 +36,6 @@ export interface CreateFunctionInput {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-/** A version as an operation returns it, with the qualifier its ARN should carry. */
-export interface FunctionView {
-  readonly version: VersionRecord;
-  /** Qualifier appended to FunctionArn (undefined: the unqualified ARN). */
-  readonly arnQualifier?: string;
-  /**
-   * Creating/updating: AWS's response to the write shows the in-flight state. Publishing: a
-   * version published by UpdateFunctionCode, shown Pending under its own RevisionId.
-   */
-  readonly phase: 'creating' | 'updating' | 'publishing' | 'settled';
-}
 
 const DEFAULTS = {
   description: '',
@@ -234,7 +224,6 @@ export interface ListFunctionsPage {
   readonly nextMarker?: string;
 }
 
-const LIST_PAGE_CAP = 50;
 
 export async function listFunctions(
   deps: ControlDeps,
@@ -250,34 +239,6 @@ export async function listFunctions(
     views = (await deps.store.versions.listLatest()).map((v) => ({ version: v, phase: 'settled' as const }));
   }
   return paginate(views, (v) => `${v.version.functionName}:${v.version.version}`, opts.marker, opts.maxItems);
-}
-
-/** Cuts a sorted list into pages; the marker is the opaque key of the last item returned. */
-export function paginate<T>(
-  items: readonly T[],
-  keyOf: (item: T) => string,
-  marker: string | undefined,
-  maxItems: number | undefined,
-): { items: T[]; nextMarker?: string } {
-  let start = 0;
-  if (marker !== undefined) {
-    let after: string;
-    try {
-      after = Buffer.from(marker, 'base64url').toString('utf8');
-    } catch {
-      throw invalidParameter('Invalid marker');
-    }
-    const i = items.findIndex((item) => keyOf(item) === after);
-    if (i < 0) throw invalidParameter('Invalid marker');
-    start = i + 1;
-  }
-  const size = Math.min(maxItems ?? LIST_PAGE_CAP, LIST_PAGE_CAP);
-  const page = items.slice(start, start + size);
-  const more = start + size < items.length;
-  return {
-    items: page,
-    ...(more && page.length > 0 && { nextMarker: Buffer.from(keyOf(page[page.length - 1]!)).toString('base64url') }),
-  };
 }
 
 /** Applies AWS's defaults and checks what only the control plane can check. */

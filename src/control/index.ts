@@ -5,17 +5,16 @@ export type { ControlChange, ControlDeps } from './deps.js';
 export {
   type ConfigInput,
   type CreateFunctionInput,
-  type FunctionView,
   type ListFunctionsPage,
   type UpdateCodeInput,
   createFunction,
   deleteFunction,
   getFunction,
   listFunctions,
-  paginate,
   updateFunctionCode,
   updateFunctionConfiguration,
 } from './functions.js';
+export { type FunctionView, paginate } from './view.js';
 export { type PublishInput, listVersions, publishVersion } from './versions.js';
 export { type Resolved, requireFunction, resolveVersion } from './resolve.js';
 export {

@@ -10,7 +10,7 @@ import {
   type VersionRecord,
 } from '../model/index.js';
 import type { ControlDeps } from './deps.js';
-import { type FunctionView, paginate } from './functions.js';
+import { type FunctionView, paginate } from './view.js';
 import { requireFunction } from './resolve.js';
 
 export interface PublishInput {

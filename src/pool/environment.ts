@@ -70,6 +70,8 @@ export interface EnvironmentContext {
   readonly sink: LogSink;
   readonly idleTimeoutMs: number;
   readonly initTimeoutMs: number;
+  /** Cap each environment's CPU at MemorySize / 1769 vCPUs (besides the proportional share). */
+  readonly cpuQuota: boolean;
   /** Failures of Lamina's own (never the function's), for the server log. */
   readonly onError: (what: string, err: unknown) => void;
 }
@@ -84,6 +86,9 @@ export interface EnvironmentOwner {
 }
 
 const MB = 1024 * 1024;
+
+/** Lambda's ratio of memory to CPU. */
+const MB_PER_VCPU = 1769;
 
 /** How long an idle environment may run on before it is frozen. */
 const FREEZE_AFTER_MS = 10;
@@ -257,7 +262,9 @@ export class Environment {
         limits: {
           memoryBytes: spec.memoryMB * MB,
           pids: 1024,
+          // CPU in proportion to memory, as Lambda allots it: 1,769 MB is one full vCPU.
           cpuWeight: Math.max(1, Math.min(10000, Math.round((spec.memoryMB / 128) * 100))),
+          ...(ctx.cpuQuota && { cpuQuota: spec.memoryMB / MB_PER_VCPU }),
           scratchBytes: spec.ephemeralMB * MB,
         },
       });
