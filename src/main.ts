@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ControlChange } from './control/index.js';
-import { Invoker } from './invoke/index.js';
+import { ConcurrencyGovernor, Invoker } from './invoke/index.js';
 import { createLogWriter } from './logs/index.js';
 import { LATEST } from './model/index.js';
 import { Pool } from './pool/index.js';
@@ -66,11 +66,16 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
     },
     { maxConcurrentStarts: Math.max(2, os.availableParallelism() * 2) },
   );
+  const governor = new ConcurrencyGovernor(config.accountConcurrency);
+  for (const fn of await store.functions.list()) {
+    if (fn.reservedConcurrency !== undefined) governor.setReserved(fn.name, fn.reservedConcurrency);
+  }
   const invoker = new Invoker({
     store,
     account,
     runtimes,
     pool,
+    governor,
     onBackgroundError: (err, requestId) => logger.error('event invocation failed', { requestId, error: String(err) }),
   });
 
@@ -87,6 +92,10 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
         break;
       case 'function-deleted':
         pool.retire((spec) => spec.functionName === name);
+        governor.forget(name);
+        break;
+      case 'concurrency-changed':
+        governor.setReserved(name, change.reserved);
         break;
       default:
         break;

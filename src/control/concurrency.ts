@@ -54,7 +54,7 @@ export async function putFunctionConcurrency(deps: ControlDeps, name: string, re
     }
     const updated = await deps.store.functions.update(name, (fn) => ({ ...fn, reservedConcurrency: reserved }));
     if (!updated) throw functionNotFound(functionArn(deps.account, name, LATEST));
-    deps.onChange({ kind: 'function-changed', functionName: name });
+    deps.onChange({ kind: 'concurrency-changed', functionName: name, reserved });
     return reserved;
   });
 }
@@ -69,5 +69,5 @@ export async function getFunctionConcurrency(deps: ControlDeps, name: string): P
 export async function deleteFunctionConcurrency(deps: ControlDeps, name: string): Promise<void> {
   const updated = await deps.store.functions.update(name, ({ reservedConcurrency: _removed, ...fn }) => fn);
   if (!updated) throw functionNotFound(functionArn(deps.account, name));
-  deps.onChange({ kind: 'function-changed', functionName: name });
+  deps.onChange({ kind: 'concurrency-changed', functionName: name });
 }

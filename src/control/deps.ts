@@ -11,6 +11,8 @@ export type ControlChange =
   | { readonly kind: 'version-deleted'; readonly functionName: string; readonly version: string }
   | { readonly kind: 'alias-changed'; readonly functionName: string; readonly alias: string }
   | { readonly kind: 'function-changed'; readonly functionName: string }
+  /** Reserved concurrency set (a number) or removed (undefined). */
+  | { readonly kind: 'concurrency-changed'; readonly functionName: string; readonly reserved?: number }
   | { readonly kind: 'function-deleted'; readonly functionName: string };
 
 export interface ControlDeps {

@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, type AccountContext, functionArn, type VersionRecord } from '../model/index.js';
 import type { EnvironmentSpec, InvocationOutcome, Pool } from '../pool/index.js';
+import type { Invocation } from '../runtime-api/index.js';
+import { type ConcurrencyGovernor, isThrottle, throttled } from './concurrency.js';
 import type { RuntimeCatalog } from '../runtime-catalog/index.js';
 import type { Store } from '../store/index.js';
 import { FunctionRegistry } from './registry.js';
@@ -42,6 +44,7 @@ export interface InvokerDeps {
   readonly account: AccountContext;
   readonly runtimes: RuntimeCatalog;
   readonly pool: Pool;
+  readonly governor: ConcurrencyGovernor;
   readonly onBackgroundError?: (err: unknown, requestId: string) => void;
 }
 
@@ -53,8 +56,11 @@ export class Invoker {
   /** Specs per cached version record (records are replaced, never changed, on updates). */
   private readonly specs = new WeakMap<VersionRecord, EnvironmentSpec>();
 
+  private readonly governor: ConcurrencyGovernor;
+
   constructor(private readonly deps: InvokerDeps) {
     this.registry = new FunctionRegistry(deps.store, deps.account);
+    this.governor = deps.governor;
   }
 
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
@@ -73,13 +79,25 @@ export class Invoker {
       ...(req.contentType !== undefined && { contentType: req.contentType }),
     };
 
+    const fn = target.fn.name;
     if (req.invocationType === 'Event') {
-      // Accepted now, run in the background (the durable queue and retries come later).
-      this.deps.pool.run(spec, invocation).catch((err: unknown) => this.deps.onBackgroundError?.(err, requestId));
+      // Accepted now, run in the background when concurrency allows (the durable queue and
+      // retries come later).
+      this.runEvent(fn, spec, invocation);
       return { status: 202, requestId };
     }
 
-    const outcome: InvocationOutcome = await this.deps.pool.run(spec, invocation, req.tailLogs);
+    // Counting and running happen in one synchronous step: the idle provisioned environment
+    // seen here is the one the pool hands out.
+    const provisioned = this.deps.pool.hasIdleProvisioned(spec);
+    const lease = this.governor.acquire(fn, provisioned);
+    if (isThrottle(lease)) throw throttled(lease);
+    let outcome: InvocationOutcome;
+    try {
+      outcome = await this.deps.pool.run(spec, invocation, { tail: req.tailLogs, provisioned });
+    } finally {
+      lease.release();
+    }
     return {
       status: 200,
       requestId,
@@ -97,6 +115,28 @@ export class Invoker {
       this.specs.set(version, spec);
     }
     return spec;
+  }
+
+  /** Runs an Event invocation once a slot is free; a function with no concurrency drops it. */
+  private runEvent(fn: string, spec: EnvironmentSpec, invocation: Invocation): void {
+    const attempt = (): void => {
+      const provisioned = this.deps.pool.hasIdleProvisioned(spec);
+      const lease = this.governor.acquire(fn, provisioned);
+      if (isThrottle(lease)) {
+        if (this.governor.reservedOf(fn) === 0) {
+          // As on Lambda: no retries for a function that may run nothing (no DLQ yet).
+          this.deps.onBackgroundError?.(new Error(`dropped: ${fn} has reserved concurrency 0`), invocation.requestId);
+          return;
+        }
+        this.governor.whenFree(attempt);
+        return;
+      }
+      this.deps.pool
+        .run(spec, invocation, { provisioned })
+        .catch((err: unknown) => this.deps.onBackgroundError?.(err, invocation.requestId))
+        .finally(() => lease.release());
+    };
+    attempt();
   }
 
   /** The control plane changed a function: forget what was cached. */

@@ -110,6 +110,8 @@ export class Environment {
   private frozen = false;
   /** Provisioned environments never idle-expire (set by the pool). */
   keepWarm = false;
+  /** Why the last Init failed (its error type), until an Init succeeds. */
+  initFailure: string | undefined;
 
   private constructor(
     readonly spec: EnvironmentSpec,
@@ -271,8 +273,12 @@ export class Environment {
     } catch (err) {
       this.clearTimer();
       this.log(`Failed to start the runtime: ${(err as Error).message}`);
+      this.initFailure = 'Runtime.InvalidEntrypoint';
       this.finishJob(platformFailure(this.job, 'Runtime.InvalidEntrypoint', `Failed to start the runtime: ${(err as Error).message}`), 'error', 'Runtime.InvalidEntrypoint');
-      if (this.state === 'initializing') this.move('cold');
+      if (this.state === 'initializing') {
+        this.move('cold');
+        this.rest();
+      }
       return;
     }
     if (this.state !== 'initializing') {
@@ -292,7 +298,13 @@ export class Environment {
       case 'next':
         if (e.first) {
           this.clearTimer();
+          this.initFailure = undefined;
           this.initDurationMs = performance.now() - this.initStarted;
+          if (this.keepWarm && !this.job) {
+            // Initialized ahead of demand: reported here, not in its first invocation's REPORT.
+            this.log(`INIT_REPORT Init Duration: ${this.initDurationMs.toFixed(2)} ms`);
+            this.initDurationMs = undefined;
+          }
         }
         if (this.state === 'initializing' || this.state === 'draining') {
           if (this.job) {
@@ -324,6 +336,7 @@ export class Environment {
         return;
       case 'init-error': {
         const duration = performance.now() - this.initStarted;
+        this.initFailure = e.errorType;
         this.clearTimer();
         this.log(platform.initReportLine(duration, 'init', 'error', e.errorType));
         this.finishJob({ payload: e.body, functionError: 'Unhandled' }, 'error', e.errorType, duration);
@@ -377,6 +390,7 @@ export class Environment {
 
   private onInitTimeout(): void {
     if (this.state !== 'initializing') return;
+    this.initFailure = 'Sandbox.Timedout';
     const duration = performance.now() - this.initStarted;
     this.log(platform.initReportLine(duration, 'init', 'timeout'));
     this.finishJob(
@@ -401,6 +415,7 @@ export class Environment {
           ? undefined
           : `exit status ${info.code}`;
     const errorType = info.outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
+    if (this.state === 'initializing') this.initFailure = errorType;
     if (this.job) {
       const id = this.job.invocation.requestId;
       const message = reason

@@ -8,5 +8,5 @@ export {
   type EnvironmentState,
   type GuestPaths,
 } from './environment.js';
-export { Pool, type PoolOptions, type PoolStats } from './pool.js';
+export { Pool, type PoolOptions, type PoolStats, type ProvisionStatus, type RunOptions } from './pool.js';
 export { IllegalTransition, type InvocationOutcome, type Job, type LogSink } from './types.js';

@@ -18,6 +18,21 @@ export interface PoolOptions {
   readonly maxConcurrentStarts: number;
 }
 
+export interface RunOptions {
+  /** Collect the invocation's log lines (outcome.logTail). */
+  readonly tail?: boolean;
+  /** Run on an idle provisioned environment of the spec, when there is one. */
+  readonly provisioned?: boolean;
+}
+
+export interface ProvisionStatus {
+  readonly requested: number;
+  /** Provisioned environments initialized and ready (idle or busy). */
+  readonly allocated: number;
+  /** The Init failure that stopped provisioning, if any. */
+  readonly failure?: string;
+}
+
 export interface PoolStats {
   readonly environments: number;
   readonly byState: Readonly<Record<string, number>>;
@@ -34,6 +49,16 @@ class Group implements EnvironmentOwner {
   readonly cold: Environment[] = [];
   readonly queue: Job[] = [];
   retired = false;
+  /** Provisioned concurrency: how many keep-warm environments this version should have. */
+  provisionTarget = 0;
+  /** The keep-warm environments (initializing, idle or busy). */
+  readonly provisioned = new Set<Environment>();
+  /** Idle keep-warm environments, most recently used last. */
+  readonly idleProvisioned: Environment[] = [];
+  /** Why provisioning failed (an Init failure), until the target changes. */
+  provisionFailure: string | undefined;
+  /** Keep-warm environments being created. */
+  readonly provisionPending = new Set<symbol>();
 
   constructor(
     readonly spec: EnvironmentSpec,
@@ -43,6 +68,25 @@ class Group implements EnvironmentOwner {
   available(env: Environment): void {
     remove(this.idle, env);
     remove(this.cold, env);
+    remove(this.idleProvisioned, env);
+    if (env.keepWarm) {
+      if (env.state === 'cold') {
+        // A provisioned environment whose Init failed (or that crashed): replace it, unless
+        // Init itself fails — then the configuration is FAILED until it changes.
+        this.provisioned.delete(env);
+        env.keepWarm = false;
+        if (env.initFailure) this.provisionFailure = env.initFailure;
+        void env.destroy();
+        this.pool.provisionMore(this);
+        return;
+      }
+      if (env.state === 'idle') {
+        const job = this.queue.shift();
+        if (job) env.run(job);
+        else this.idleProvisioned.push(env);
+      }
+      return;
+    }
     if (env.state === 'idle') {
       const job = this.queue.shift();
       if (job) {
@@ -70,6 +114,8 @@ class Group implements EnvironmentOwner {
     this.envs.delete(env);
     remove(this.idle, env);
     remove(this.cold, env);
+    remove(this.idleProvisioned, env);
+    if (this.provisioned.delete(env)) this.pool.provisionMore(this);
     this.pool.groupChanged(this);
   }
 }
@@ -88,9 +134,10 @@ function shutdownOutcome(job: Job): InvocationOutcome {
   };
 }
 
-function remove<T>(list: T[], item: T): void {
+function remove<T>(list: T[], item: T): boolean {
   const i = list.lastIndexOf(item);
   if (i >= 0) list.splice(i, 1);
+  return i >= 0;
 }
 
 /** scope: one per server. */
@@ -114,17 +161,83 @@ export class Pool {
    * Runs one invocation on an environment of `spec` and resolves with its outcome; `tail`:
    * collect its log lines (outcome.logTail).
    */
-  run(spec: EnvironmentSpec, invocation: Invocation, tail = false): Promise<InvocationOutcome> {
+  run(spec: EnvironmentSpec, invocation: Invocation, opts: RunOptions = {}): Promise<InvocationOutcome> {
     return new Promise((finish) => {
-      const job: Job = { invocation, ...(tail && { tail: [] }), finish };
+      const job: Job = { invocation, ...(opts.tail && { tail: [] }), finish };
       const group = this.groupFor(spec);
-      const env = group.idle.pop();
+      const env = (opts.provisioned && group.idleProvisioned.pop()) || group.idle.pop();
       if (env) env.run(job);
       else {
         group.queue.push(job);
         this.pump(group);
       }
     });
+  }
+
+  /** Whether `spec` has an idle provisioned environment right now. */
+  hasIdleProvisioned(spec: EnvironmentSpec): boolean {
+    return (this.groups.get(spec.key)?.idleProvisioned.length ?? 0) > 0;
+  }
+
+  /**
+   * Keeps `count` environments of `spec` initialized ahead of any invocation, never
+   * idle-expired, replaced when they die (provisioned concurrency). 0 releases them: idle ones
+   * end now, busy ones become on-demand environments.
+   */
+  provision(spec: EnvironmentSpec, count: number): void {
+    const group = this.groupFor(spec);
+    if (count !== group.provisionTarget) group.provisionFailure = undefined;
+    group.provisionTarget = count;
+    for (const env of [...group.provisioned]) {
+      if (group.provisioned.size <= count) break;
+      group.provisioned.delete(env);
+      env.keepWarm = false;
+      if (remove(group.idleProvisioned, env)) void env.destroy();
+    }
+    this.provisionMore(group);
+  }
+
+  /** Allocated (initialized) and target provisioned environments of `spec`. */
+  provisionStatus(spec: EnvironmentSpec): ProvisionStatus {
+    const group = this.groups.get(spec.key);
+    if (!group) return { requested: 0, allocated: 0 };
+    let allocated = 0;
+    for (const env of group.provisioned) if (env.state !== 'initializing' && env.state !== 'cold') allocated++;
+    return {
+      requested: group.provisionTarget,
+      allocated,
+      ...(group.provisionFailure !== undefined && { failure: group.provisionFailure }),
+    };
+  }
+
+  /** Starts keep-warm environments until the group has its target (not after a failed Init). */
+  provisionMore(group: Group): void {
+    while (!this.closed && !group.retired && group.provisionFailure === undefined && group.provisioned.size < group.provisionTarget) {
+      const placeholder = Symbol('creating');
+      group.provisionPending.add(placeholder);
+      this.creating++;
+      void Environment.create(group.spec, this.ctx, group).then(
+        (env) => {
+          this.creating--;
+          group.provisionPending.delete(placeholder);
+          if (this.closed || group.retired || group.provisioned.size >= group.provisionTarget) {
+            void env.destroy();
+            return;
+          }
+          env.keepWarm = true;
+          group.envs.add(env);
+          group.provisioned.add(env);
+          this.startSlots.add(env);
+          env.initialize();
+        },
+        (err: Error) => {
+          this.creating--;
+          group.provisionPending.delete(placeholder);
+          group.provisionFailure = err.message;
+        },
+      );
+      if (group.provisioned.size + group.provisionPending.size >= group.provisionTarget) break;
+    }
   }
 
   /** Ends the environments of every key `match` selects (see contract 3). */
@@ -134,9 +247,11 @@ export class Pool {
       this.groups.delete(key);
       group.retired = true;
       this.retiring.add(group);
-      for (const env of [...group.idle, ...group.cold]) void env.destroy();
+      for (const env of [...group.idle, ...group.cold, ...group.idleProvisioned]) void env.destroy();
       group.idle.length = 0;
       group.cold.length = 0;
+      group.idleProvisioned.length = 0;
+      group.provisionTarget = 0;
       this.groupChanged(group);
     }
   }
@@ -183,7 +298,7 @@ export class Pool {
     if (group.retired && group.envs.size === 0) {
       this.retiring.delete(group);
       // Work queued on a retired group with no environment left still needs one.
-      for (const job of group.queue.splice(0)) this.run(group.spec, job.invocation, job.tail !== undefined).then(job.finish);
+      for (const job of group.queue.splice(0)) this.run(group.spec, job.invocation, { tail: job.tail !== undefined }).then(job.finish);
     }
   }
 
