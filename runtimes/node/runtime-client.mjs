@@ -44,6 +44,16 @@ export class RuntimeClient {
     return (await this.#request('POST', path, JSON.stringify(payload), errorTypeHeader(payload), ownConnection)).status;
   }
 
+  /**
+   * Before a function is known (a prewarmed cell): one request that does nothing, so that the
+   * connection is open and the HTTP code paths are compiled by the time the first /next goes
+   * out. Lamina answers it 404.
+   */
+  async warmUp() {
+    await this.#request('GET', '/2018-06-01/runtime/lamina/warm-up').catch(() => {});
+    await this.#request('POST', '/2018-06-01/runtime/lamina/warm-up', JSON.stringify({ warm: true })).catch(() => {});
+  }
+
   /** Posts an initialization failure; resolves to the HTTP status. */
   async postInitError(payload, { ownConnection = false } = {}) {
     const path = '/2018-06-01/runtime/init/error';

@@ -24,6 +24,8 @@ const schema = z.object({
   LAMINA_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Account-wide concurrency limit (AWS's default quota: 1000). */
   LAMINA_ACCOUNT_CONCURRENCY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** Prewarmed runtime processes kept ready per runtime in use (0: no prewarming). */
+  LAMINA_PREWARM: z.coerce.number().int().min(0).max(64).default(2),
   /** `on`: hard CPU quota per environment in Lambda's ratio (1,769 MB = one vCPU). */
   LAMINA_CPU_QUOTA: z.enum(['on', 'off']).default('off'),
   /** `auto`: the full sandbox when the host allows it; `process`: plain processes. */
@@ -45,6 +47,7 @@ export interface Config {
   readonly isolation: 'auto' | 'process';
   readonly accountConcurrency: number;
   readonly cpuQuota: boolean;
+  readonly prewarm: number;
 }
 
 export class ConfigError extends Error {}
@@ -83,5 +86,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     isolation: e.LAMINA_ISOLATION,
     accountConcurrency: e.LAMINA_ACCOUNT_CONCURRENCY,
     cpuQuota: e.LAMINA_CPU_QUOTA === 'on',
+    prewarm: e.LAMINA_PREWARM,
   };
 }

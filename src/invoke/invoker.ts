@@ -4,13 +4,13 @@
 
 import { randomUUID } from 'node:crypto';
 import { ApiError, type AccountContext, functionArn, type VersionRecord } from '../model/index.js';
-import type { EnvironmentSpec, InvocationOutcome, Pool } from '../pool/index.js';
+import { CELL_SCRATCH_MB, type EnvironmentSpec, type InvocationOutcome, type Pool } from '../pool/index.js';
 import type { Invocation } from '../runtime-api/index.js';
 import { type ConcurrencyGovernor, isThrottle, throttled } from './concurrency.js';
 import type { RuntimeCatalog } from '../runtime-catalog/index.js';
 import type { Store } from '../store/index.js';
 import { FunctionRegistry } from './registry.js';
-import { environmentSpec } from './spec.js';
+import { cellRecipe, environmentSpec } from './spec.js';
 
 export type InvocationType = 'RequestResponse' | 'Event' | 'DryRun';
 
@@ -108,7 +108,8 @@ export class Invoker {
     };
   }
 
-  private specOf(version: VersionRecord): EnvironmentSpec {
+  /** The environment spec of a version (made once per version record). */
+  specOf(version: VersionRecord): EnvironmentSpec {
     let spec = this.specs.get(version);
     if (!spec) {
       spec = environmentSpec(this.deps, version);
@@ -137,6 +138,19 @@ export class Invoker {
         .finally(() => lease.release());
     };
     attempt();
+  }
+
+  /** Keeps prewarmed cells of this function's runtime from now on (best effort). */
+  async prewarmFor(functionName: string): Promise<void> {
+    const cells = this.deps.pool.cells;
+    if (!cells) return;
+    try {
+      const { version } = await this.registry.resolve(functionName, undefined);
+      const runtime = this.deps.runtimes.get(version.config.runtime);
+      if (runtime && version.config.ephemeralStorage === CELL_SCRATCH_MB) cells.want(cellRecipe(runtime));
+    } catch {
+      // deleted meanwhile
+    }
   }
 
   /** The control plane changed a function: forget what was cached. */

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { AccountContext, VersionRecord } from '../model/index.js';
-import type { EnvironmentSpec, GuestPaths } from '../pool/index.js';
+import { CELL_SCRATCH_MB, type CellRecipe, type EnvironmentSpec, type GuestPaths } from '../pool/index.js';
 import type { RuntimeCatalog, RuntimeInfo } from '../runtime-catalog/index.js';
 import type { Store } from '../store/index.js';
 
@@ -39,6 +39,7 @@ export function environmentSpec(ctx: SpecContext, v: VersionRecord): Environment
     runtimeVersionArn: `arn:aws:lambda:${ctx.account.region}::runtime:${hash}`,
     argv: (paths) => argv(runtime, paths),
     extraBinds: interpreterBinds(runtime),
+    ...(c.ephemeralStorage === CELL_SCRATCH_MB && { cellKey: runtime.id }),
     env: (paths) => ({
       ...baseEnv(ctx, v, runtime, paths),
       // The function's own variables come last but cannot override reserved ones (the
@@ -102,9 +103,8 @@ function baseEnv(ctx: SpecContext, v: VersionRecord, r: RuntimeInfo, paths: Gues
     if (c.loggingConfig.applicationLogLevel) env.AWS_LAMBDA_LOG_LEVEL = c.loggingConfig.applicationLogLevel;
   }
   if (r.family === 'node') {
-    const major = r.id.replace(/^nodejs(\d+)\.x$/, '$1');
     env.AWS_EXECUTION_ENV = `AWS_Lambda_${r.id}`;
-    env.NODE_PATH = `/opt/nodejs/node${major}/node_modules:/opt/nodejs/node_modules:${paths.runtime}/node_modules:${paths.runtime}:${paths.task}`;
+    env.NODE_PATH = nodePath(r, paths);
   } else if (r.family === 'python') {
     env.AWS_EXECUTION_ENV = `AWS_Lambda_${r.id}`;
     env.PYTHONPATH = `${paths.runtime}/python`;
@@ -112,4 +112,40 @@ function baseEnv(ctx: SpecContext, v: VersionRecord, r: RuntimeInfo, paths: Gues
     env.AWS_EXECUTION_ENV = 'AWS_Lambda_provided';
   }
   return env;
+}
+
+/** How a runtime is prewarmed: started with only what does not depend on the function. */
+export function cellRecipe(r: RuntimeInfo): CellRecipe {
+  const base = (paths: GuestPaths): Record<string, string> => ({
+    PATH,
+    LANG: 'en_US.UTF-8',
+    LAMINA_CELL: '1',
+    ...(r.family === 'node' && { NODE_PATH: nodePath(r, paths) }),
+    ...(r.family === 'python' && { PYTHONPATH: `${paths.runtime}/python` }),
+  });
+  return {
+    key: r.id,
+    argv: (paths) => (r.family === 'provided' ? ['/bin/sh', `${paths.runtime}/provided/cell.sh`] : argv(r, paths)),
+    env: base,
+    extraBinds: interpreterBinds(r),
+    encode: r.family === 'provided' ? providedAssignment : nulRecords,
+  };
+}
+
+/** KEY=VALUE records, each NUL-terminated (what the Node and Python bootstraps read). */
+function nulRecords(env: Record<string, string>): Buffer {
+  return Buffer.from(Object.entries(env).map(([k, v]) => `${k}=${v}\0`).join(''), 'utf8');
+}
+
+/** A shell script for runtimes/provided/cell.sh: the exact environment, then the bootstrap. */
+function providedAssignment(env: Record<string, string>): Buffer {
+  const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  const vars = Object.entries(env).map(([k, v]) => quote(`${k}=${v}`));
+  const task = env.LAMBDA_TASK_ROOT ?? '/var/task';
+  return Buffer.from(`cd ${quote(task)} && exec /usr/bin/env -i ${vars.join(' ')} ${quote(`${task}/bootstrap`)}\n`, 'utf8');
+}
+
+function nodePath(r: RuntimeInfo, paths: GuestPaths): string {
+  const major = r.id.replace(/^nodejs(\d+)\.x$/, '$1');
+  return `/opt/nodejs/node${major}/node_modules:/opt/nodejs/node_modules:${paths.runtime}/node_modules:${paths.runtime}:${paths.task}`;
 }

@@ -17,8 +17,10 @@
 //    environment: same /tmp, same log stream, same endpoint.
 
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { type Invocation, RuntimeEndpoint, type RuntimeEvent } from '../runtime-api/index.js';
 import { type ExitInfo, type Identity, peerUid, type Sandbox, type SandboxDriver, type Scratch } from '../sandbox/index.js';
+import type { Cell } from './cells.js';
 import * as platform from './platform-log.js';
 import { IllegalTransition, type Job, type LogSink } from './types.js';
 
@@ -57,6 +59,8 @@ export interface EnvironmentSpec {
   readonly runtimeVersion: string;
   readonly runtimeVersionArn: string;
   readonly argv: (paths: GuestPaths) => string[];
+  /** The prewarmed cells this spec can start in (a runtime id), if any. */
+  readonly cellKey?: string;
   /** Host folders the runtime needs besides the system ones (e.g. an interpreter's prefix). */
   readonly extraBinds: readonly { readonly source: string; readonly target: string }[];
   /** The runtime's environment, without the variables the environment itself sets. */
@@ -112,6 +116,12 @@ export class Environment {
   keepWarm = false;
   /** Why the last Init failed (its error type), until an Init succeeds. */
   initFailure: string | undefined;
+  /** Host folder shown at /var/task. */
+  private taskDir: string;
+  /** The prewarmed cell this environment starts in, until its first Init. */
+  private cell: Cell | undefined;
+  /** A cell's /var/task folder, removed with the environment. */
+  private cellDir: string | undefined;
 
   private constructor(
     readonly spec: EnvironmentSpec,
@@ -124,6 +134,23 @@ export class Environment {
     const d = new Date();
     const date = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}`;
     this.logStream = `${date}/[${spec.version}]${this.id}`;
+    this.taskDir = spec.taskDir;
+  }
+
+  /** An environment (cold) that will start in a prewarmed cell (its code linked in already). */
+  static adopt(cell: Cell, spec: EnvironmentSpec, ctx: EnvironmentContext, owner: EnvironmentOwner): Environment {
+    const env = new Environment(spec, ctx, owner, cell.endpoint, cell.scratch, cell.identity);
+    cell.target = (e) => {
+      try {
+        env.onRuntimeEvent(e);
+      } catch (err) {
+        ctx.onError(`environment ${env.id}: ${e.kind} event failed`, err);
+      }
+    };
+    env.cell = cell;
+    env.taskDir = cell.taskDir;
+    env.cellDir = cell.taskDir;
+    return env;
   }
 
   /**
@@ -193,8 +220,10 @@ export class Environment {
     this.move('dead');
     this.clearTimer();
     this.wake();
-    const sandbox = this.sandbox;
+    // A cell never started here still runs its (waiting) runtime.
+    const sandbox = this.sandbox ?? this.cell?.sandbox;
     this.sandbox = undefined;
+    this.cell = undefined;
     this.finishJob(platformFailure(this.job, 'Sandbox.Failure', 'The execution environment was shut down'), 'error', 'Sandbox.Failure');
     const steps: (() => Promise<unknown>)[] = [
       async () => {
@@ -205,6 +234,9 @@ export class Environment {
       },
       () => this.endpoint.close(),
       () => this.scratch.dispose(),
+      async () => {
+        if (this.cellDir) await rm(this.cellDir, { recursive: true, force: true });
+      },
     ];
     const failures: unknown[] = [];
     for (const step of steps) await step().catch((err: unknown) => failures.push(err));
@@ -231,11 +263,11 @@ export class Environment {
     this.startRuntime().catch((err: unknown) => this.ctx.onError(`environment ${this.id}: runtime start failed`, err));
   }
 
-  private async startRuntime(): Promise<void> {
-    this.move('initializing');
+  /** What the runtime of this environment is started with. */
+  private launchPlan() {
     const { spec, ctx } = this;
     const binds = [
-      { source: spec.taskDir, target: '/var/task' },
+      { source: this.taskDir, target: '/var/task' },
       { source: ctx.runtimeDir, target: '/var/runtime' },
       { source: this.scratch.path, target: '/tmp', writable: true },
     ] as const;
@@ -250,25 +282,46 @@ export class Environment {
       AWS_LAMBDA_LOG_STREAM_NAME: this.logStream,
       AWS_LAMBDA_INITIALIZATION_TYPE: this.keepWarm ? 'provisioned-concurrency' : 'on-demand',
     };
-    this.log(platform.initStartLine(spec.runtimeVersion, spec.runtimeVersionArn));
+    const limits = {
+      memoryBytes: spec.memoryMB * MB,
+      pids: 1024,
+      // CPU in proportion to memory, as Lambda allots it: 1,769 MB is one full vCPU.
+      cpuWeight: Math.max(1, Math.min(10000, Math.round((spec.memoryMB / 128) * 100))),
+      ...(ctx.cpuQuota && { cpuQuota: spec.memoryMB / MB_PER_VCPU }),
+      scratchBytes: spec.ephemeralMB * MB,
+    };
+    return { binds: [...binds, ...spec.extraBinds], paths, env, limits };
+  }
+
+  private beginInit(): void {
+    this.move('initializing');
+    this.log(platform.initStartLine(this.spec.runtimeVersion, this.spec.runtimeVersionArn));
     this.initStarted = performance.now();
-    this.timer = setTimeout(() => this.onInitTimeout(), ctx.initTimeoutMs);
+    this.timer = setTimeout(() => this.onInitTimeout(), this.ctx.initTimeoutMs);
+  }
+
+  /** Watches a started runtime: its output into the log, its exit. */
+  private attach(sandbox: Sandbox): void {
+    this.sandbox = sandbox;
+    readLines(sandbox.stdout, (line) => this.log(line));
+    readLines(sandbox.stderr, (line) => this.log(line));
+    void sandbox.exited.then((info) => this.onExit(sandbox, info));
+  }
+
+  private async startRuntime(): Promise<void> {
+    if (this.cell) return this.startFromCell(this.cell);
+    const { spec, ctx } = this;
+    const plan = this.launchPlan();
+    this.beginInit();
     let sandbox: Sandbox;
     try {
       sandbox = await ctx.driver.start({
-        argv: spec.argv(paths),
-        env,
-        cwd: paths.task,
-        binds: [...binds, ...spec.extraBinds],
+        argv: spec.argv(plan.paths),
+        env: plan.env,
+        cwd: plan.paths.task,
+        binds: plan.binds,
         identity: this.identity,
-        limits: {
-          memoryBytes: spec.memoryMB * MB,
-          pids: 1024,
-          // CPU in proportion to memory, as Lambda allots it: 1,769 MB is one full vCPU.
-          cpuWeight: Math.max(1, Math.min(10000, Math.round((spec.memoryMB / 128) * 100))),
-          ...(ctx.cpuQuota && { cpuQuota: spec.memoryMB / MB_PER_VCPU }),
-          scratchBytes: spec.ephemeralMB * MB,
-        },
+        limits: plan.limits,
       });
     } catch (err) {
       this.clearTimer();
@@ -287,10 +340,17 @@ export class Environment {
       void sandbox.exited.then(() => sandbox.dispose());
       return;
     }
-    this.sandbox = sandbox;
-    readLines(sandbox.stdout, (line) => this.log(line));
-    readLines(sandbox.stderr, (line) => this.log(line));
-    void sandbox.exited.then((info) => this.onExit(sandbox, info));
+    this.attach(sandbox);
+  }
+
+  /** Init in a prewarmed cell: the runtime is running already; give it the function. */
+  private startFromCell(cell: Cell): void {
+    this.cell = undefined;
+    const plan = this.launchPlan();
+    this.beginInit();
+    cell.sandbox.setLimits(plan.limits);
+    this.attach(cell.sandbox);
+    cell.sandbox.stdin?.end(cell.recipe.encode(plan.env));
   }
 
   private onRuntimeEvent(e: RuntimeEvent): void {
@@ -405,8 +465,11 @@ export class Environment {
   private onExit(sandbox: Sandbox, info: ExitInfo): void {
     void sandbox.dispose();
     if (sandbox !== this.sandbox) return; // an old runtime, already reset
-    this.sandbox = undefined;
-    if (this.state === 'dead') return;
+    if (this.state === 'dead') {
+      this.sandbox = undefined;
+      return;
+    }
+    // this.sandbox stays until resetRuntime() below: the REPORT reads the dead tree's peak.
     const reason = info.outOfMemory
       ? 'signal: killed'
       : info.signal

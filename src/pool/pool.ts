@@ -13,6 +13,7 @@
 import { Environment, type EnvironmentContext, type EnvironmentOwner, type EnvironmentSpec } from './environment.js';
 import type { Invocation } from '../runtime-api/index.js';
 import type { InvocationOutcome, Job } from './types.js';
+import type { CellPool } from './cells.js';
 
 export interface PoolOptions {
   readonly maxConcurrentStarts: number;
@@ -155,6 +156,8 @@ export class Pool {
   constructor(
     private readonly ctx: EnvironmentContext,
     private readonly opts: PoolOptions,
+    /** Prewarmed runtimes, when prewarming is on. */
+    readonly cells?: CellPool,
   ) {}
 
   /**
@@ -276,6 +279,7 @@ export class Pool {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.cells?.close();
     const all = [...this.groups.values(), ...this.retiring];
     this.groups.clear();
     this.retiring.clear();
@@ -311,6 +315,23 @@ export class Pool {
     return group;
   }
 
+  /** A new environment for `group`: in a prewarmed cell of its runtime when one is ready. */
+  private async makeEnvironment(group: Group): Promise<Environment> {
+    const { spec } = group;
+    const cell = spec.cellKey !== undefined ? this.cells?.take(spec.cellKey) : undefined;
+    if (cell) {
+      try {
+        if (await cell.populate(spec.taskDir, await this.cells!.entries(spec.taskDir))) {
+          return Environment.adopt(cell, spec, this.ctx, group);
+        }
+      } catch (err) {
+        this.ctx.onError('cannot hand a function to a prewarmed cell', err);
+      }
+      void cell.dispose();
+    }
+    return Environment.create(spec, this.ctx, group);
+  }
+
   /** Starts cold environments for queued work while start slots are free. */
   pump(group: Group): void {
     // An environment that has just answered polls again within moments: work it will take
@@ -326,7 +347,7 @@ export class Pool {
         continue;
       }
       this.creating++;
-      void Environment.create(group.spec, this.ctx, group).then(
+      void this.makeEnvironment(group).then(
         (env) => {
           this.creating--;
           if (this.closed) {

@@ -116,7 +116,7 @@ export function createBwrapDriver(opts: BwrapOptions): SandboxDriver {
       const join = cg.procsFiles.map((f) => `echo $$ > '${f}'`).join(' && ');
       const child = spawn('/bin/sh', ['-c', `${join} && exec "$@"`, 'sh', opts.bwrap, ...args], {
         env: { ...spec.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       });
       const exited = new Promise<ExitInfo>((resolve) => {
         child.once('exit', (code, signal) => {
@@ -133,6 +133,7 @@ export function createBwrapDriver(opts: BwrapOptions): SandboxDriver {
       });
       let gone = false;
       let disposed: Promise<void> | undefined;
+      let finalPeak: number | undefined;
       void exited.then(() => (gone = true));
       await new Promise<void>((resolve) => {
         child.once('spawn', resolve);
@@ -155,6 +156,7 @@ export function createBwrapDriver(opts: BwrapOptions): SandboxDriver {
         uid: identity.uid,
         stdout: child.stdout!,
         stderr: child.stderr!,
+        ...(child.stdin && { stdin: child.stdin }),
         exited,
         freeze: () => {
           if (!gone) cg.freeze();
@@ -163,8 +165,10 @@ export function createBwrapDriver(opts: BwrapOptions): SandboxDriver {
           if (!gone) cg.thaw();
         },
         kill: killTree,
-        memoryPeak: () => cg.memoryPeak(),
+        // Once the group is removed, the peak it reached (an OOM kill's REPORT needs it).
+        memoryPeak: () => finalPeak ?? cg.memoryPeak(),
         memoryCurrent: () => cg.memoryCurrent(),
+        setLimits: (limits) => cg.setLimits(limits),
         dispose() {
           disposed ??= (async () => {
             killTree();
@@ -174,6 +178,7 @@ export function createBwrapDriver(opts: BwrapOptions): SandboxDriver {
               killAll(cg.pids());
               await new Promise((r) => setTimeout(r, 10));
             }
+            finalPeak = cg.memoryPeak();
             await cg.remove();
           })();
           return disposed;

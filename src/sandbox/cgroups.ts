@@ -31,6 +31,8 @@ export interface Cgroup {
   memoryCurrent(): number | undefined;
   /** OOM kills since the group was made. */
   oomKills(): number;
+  /** Applies new limits to the live group (and restarts its memory peak where the kernel can). */
+  setLimits(limits: CgroupLimits): void;
   /** Removes the group (its processes must be gone); retries briefly while the kernel lets go. */
   remove(): Promise<void>;
 }
@@ -121,15 +123,27 @@ function createV1(baseName: string): CgroupManager {
     create(name, limits) {
       const dirs = Object.fromEntries(V1_CONTROLLERS.map((c) => [c, path.join(bases[c], name)])) as typeof bases;
       for (const dir of Object.values(dirs)) mkdirSync(dir);
-      write(path.join(dirs.memory, 'memory.limit_in_bytes'), limits.memoryBytes);
       const memsw = path.join(dirs.memory, 'memory.memsw.limit_in_bytes');
-      if (existsSync(memsw)) write(memsw, limits.memoryBytes); // no escape into swap
-      write(path.join(dirs.pids, 'pids.max'), limits.pids);
-      write(path.join(dirs.cpu, 'cpu.shares'), Math.max(2, Math.round((limits.cpuWeight * 1024) / 100)));
-      if (limits.cpuQuota !== undefined) {
+      const hasMemsw = existsSync(memsw);
+      const setLimits = (l: CgroupLimits): void => {
+        const memory = path.join(dirs.memory, 'memory.limit_in_bytes');
+        if (hasMemsw) {
+          // memsw (memory + swap: no escape into swap) may never be below the memory limit:
+          // raise the one that must go first.
+          try {
+            write(memory, l.memoryBytes);
+            write(memsw, l.memoryBytes);
+          } catch {
+            write(memsw, l.memoryBytes);
+            write(memory, l.memoryBytes);
+          }
+        } else write(memory, l.memoryBytes);
+        write(path.join(dirs.pids, 'pids.max'), l.pids);
+        write(path.join(dirs.cpu, 'cpu.shares'), Math.max(2, Math.round((l.cpuWeight * 1024) / 100)));
         write(path.join(dirs.cpu, 'cpu.cfs_period_us'), 100_000);
-        write(path.join(dirs.cpu, 'cpu.cfs_quota_us'), Math.max(1000, Math.round(limits.cpuQuota * 100_000)));
-      }
+        write(path.join(dirs.cpu, 'cpu.cfs_quota_us'), l.cpuQuota === undefined ? -1 : Math.max(1000, Math.round(l.cpuQuota * 100_000)));
+      };
+      setLimits(limits);
       const oomFile = path.join(dirs.memory, 'memory.oom_control');
       const oomKills = (): number => {
         try {
@@ -147,6 +161,10 @@ function createV1(baseName: string): CgroupManager {
         memoryPeak: () => readNumber(path.join(dirs.memory, 'memory.max_usage_in_bytes')),
         memoryCurrent: () => readNumber(path.join(dirs.memory, 'memory.usage_in_bytes')),
         oomKills,
+        setLimits(l) {
+          setLimits(l);
+          write(path.join(dirs.memory, 'memory.max_usage_in_bytes'), 0);
+        },
         async remove() {
           for (const c of V1_CONTROLLERS) await removeDir(dirs[c]);
         },
@@ -154,7 +172,9 @@ function createV1(baseName: string): CgroupManager {
     },
     async reap() {
       let reaped = 0;
-      for (const name of readdirSync(bases.pids)) {
+      for (const entry of readdirSync(bases.pids, { withFileTypes: true })) {
+        if (!entry.isDirectory()) continue; // the base's own control files
+        const name = entry.name;
         const dirs = V1_CONTROLLERS.map((c) => path.join(bases[c], name));
         if (!dirs.every((d) => existsSync(d))) {
           for (const d of dirs) await removeDir(d).catch(() => {});
@@ -217,13 +237,14 @@ function createV2(baseName: string): CgroupManager {
     create(name, limits) {
       const dir = path.join(base, name);
       mkdirSync(dir);
-      write(path.join(dir, 'memory.max'), limits.memoryBytes);
       if (existsSync(path.join(dir, 'memory.swap.max'))) write(path.join(dir, 'memory.swap.max'), 0);
-      write(path.join(dir, 'pids.max'), limits.pids);
-      write(path.join(dir, 'cpu.weight'), Math.max(1, Math.min(10000, Math.round(limits.cpuWeight))));
-      if (limits.cpuQuota !== undefined) {
-        write(path.join(dir, 'cpu.max'), `${Math.max(1000, Math.round(limits.cpuQuota * 100_000))} 100000`);
-      }
+      const setLimits = (l: CgroupLimits): void => {
+        write(path.join(dir, 'memory.max'), l.memoryBytes);
+        write(path.join(dir, 'pids.max'), l.pids);
+        write(path.join(dir, 'cpu.weight'), Math.max(1, Math.min(10000, Math.round(l.cpuWeight))));
+        write(path.join(dir, 'cpu.max'), l.cpuQuota === undefined ? 'max 100000' : `${Math.max(1000, Math.round(l.cpuQuota * 100_000))} 100000`);
+      };
+      setLimits(limits);
       let peakFallback = 0;
       return {
         procsFiles: [path.join(dir, 'cgroup.procs')],
@@ -244,6 +265,15 @@ function createV2(baseName: string): CgroupManager {
             return m ? Number(m[1]) : 0;
           } catch {
             return 0;
+          }
+        },
+        setLimits(l) {
+          setLimits(l);
+          peakFallback = 0;
+          try {
+            write(path.join(dir, 'memory.peak'), 0); // resettable on recent kernels
+          } catch {
+            // older kernels keep the peak since creation
           }
         },
         remove: () => removeDir(dir),

@@ -22,7 +22,7 @@ export function createProcessDriver(scratch: ScratchFactory, reason: string): Sa
         env: { ...spec.env },
         cwd: spec.cwd,
         detached: true, // its own process group, so that signals reach the whole tree
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       });
       const exited = new Promise<ExitInfo>((resolve) => {
         child.once('exit', (code, signal) => resolve({ code, signal, outOfMemory: false }));
@@ -48,6 +48,7 @@ export function createProcessDriver(scratch: ScratchFactory, reason: string): Sa
         uid,
         stdout: child.stdout!,
         stderr: child.stderr!,
+        ...(child.stdin && { stdin: child.stdin }),
         exited,
         freeze: () => signal('SIGSTOP'),
         thaw: () => signal('SIGCONT'),
@@ -56,6 +57,8 @@ export function createProcessDriver(scratch: ScratchFactory, reason: string): Sa
         },
         memoryPeak: () => statusKb(pid, 'VmHWM'),
         memoryCurrent: () => statusKb(pid, 'VmRSS'),
+        // No cgroup here: limits are the host's.
+        setLimits: () => {},
         dispose: async () => {},
       };
     },

@@ -2,7 +2,7 @@
 // can be frozen, thawed, measured and destroyed. Nothing here knows about HTTP, functions or
 // the store.
 
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { ScratchFactory } from './scratch.js';
 
 /** The uid/gid a sandbox's processes run as; distinct for every live holder. */
@@ -43,6 +43,8 @@ export interface SandboxSpec {
   readonly limits: SandboxLimits;
   /** Required by drivers that switch identity; a holder may start several trees in turn with one. */
   readonly identity?: Identity;
+  /** Give the tree a stdin pipe (Sandbox.stdin); otherwise its stdin is /dev/null. */
+  readonly stdin?: boolean;
 }
 
 export interface ExitInfo {
@@ -58,6 +60,8 @@ export interface Sandbox {
   readonly uid: number;
   readonly stdout: Readable;
   readonly stderr: Readable;
+  /** Present when the spec asked for a stdin pipe. */
+  readonly stdin?: Writable;
   readonly exited: Promise<ExitInfo>;
   /** Stops every process of the tree until thaw(). */
   freeze(): void;
@@ -68,6 +72,8 @@ export interface Sandbox {
   memoryPeak(): number | undefined;
   /** Current memory of the tree, bytes. */
   memoryCurrent(): number | undefined;
+  /** Applies new limits to the running tree and restarts its memory peak (where possible). */
+  setLimits(limits: SandboxLimits): void;
   /** Releases what the sandbox holds on the host (after exit). */
   dispose(): Promise<void>;
 }

@@ -6,6 +6,7 @@ initialize() and run_loop() take their inputs as parameters: a prewarmed parent 
 import os
 import sys
 
+from .cell import await_assignment
 from .codec import to_json
 from .context import FunctionInfo
 from .errors import FaultError, current_payload
@@ -19,11 +20,12 @@ from .runtime_client import RuntimeClient
 def main(environ=None):
     environ = os.environ if environ is None else environ
     import_guard = ImportGuard().install()
+    client = RuntimeClient(environ["AWS_LAMBDA_RUNTIME_API"])
+    await_assignment(environ, client)
     sys.stdout = unbuffered(sys.stdout)
     sys.stderr = unbuffered(sys.stderr)
     log = FunctionLog(sys.stdout, environ.get("AWS_LAMBDA_LOG_FORMAT"), environ.get("AWS_LAMBDA_LOG_LEVEL"))
     log.install(import_guard)
-    client = RuntimeClient(environ["AWS_LAMBDA_RUNTIME_API"])
     task_root = environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     handler = initialize(client, log, environ.get("_HANDLER", ""), task_root)
     run_loop(client, handler, FunctionInfo(environ), log, environ)

@@ -63,6 +63,14 @@ class RuntimeClient(object):
         path = "%s/invocation/%s/error" % (_BASE, request_id)
         self._request("POST", path, body, _error_headers(error_type))
 
+    def warm_up(self):
+        """Before a function is known (a prewarmed cell): one request that does nothing (Lamina
+        answers 404), so that the connection is open when the first /next goes out."""
+        try:
+            self._request("GET", _BASE + "/lamina/warm-up", None, {})
+        except RuntimeApiError:
+            pass
+
     def post_init_error(self, body, error_type):
         self._request("POST", _BASE + "/init/error", body, _error_headers(error_type))
 
