@@ -7,14 +7,15 @@ import { createApi } from './api/index.js';
 import { runCli } from './cli/index.js';
 import { type Config, ConfigError, createLogger, loadConfig, type Logger } from './config/index.js';
 import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ControlChange } from './control/index.js';
-import { ConcurrencyGovernor, Invoker } from './invoke/index.js';
+import { ConcurrencyGovernor, Invoker, Provisioner } from './invoke/index.js';
 import { createLogWriter } from './logs/index.js';
 import { LATEST } from './model/index.js';
-import { Pool } from './pool/index.js';
+import { CellPool, Pool } from './pool/index.js';
 import { discoverRuntimes } from './runtime-catalog/index.js';
 import { createSandboxDriver } from './sandbox/index.js';
 import { openStore } from './store/index.js';
@@ -54,18 +55,19 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
     logger.warn('RUNNING WITHOUT A SANDBOX: functions are not isolated from each other or from Lamina', { reason: degraded });
     process.stderr.write(`lamina: WARNING: functions run without a sandbox (${degraded})\n`);
   } else logger.info('isolation', { level: driver.isolation, detail: driver.description });
-  const pool = new Pool(
-    {
-      driver,
-      runtimeDir: RUNTIME_DIR,
-      sink: logWriter,
-      idleTimeoutMs: config.idleTimeoutMs,
-      initTimeoutMs: 10_000,
-      cpuQuota: config.cpuQuota,
-      onError: (what, err) => logger.error(what, { error: String((err as Error)?.stack ?? err) }),
-    },
-    { maxConcurrentStarts: Math.max(2, os.availableParallelism() * 2) },
-  );
+  const environmentContext = {
+    driver,
+    runtimeDir: RUNTIME_DIR,
+    sink: logWriter,
+    idleTimeoutMs: config.idleTimeoutMs,
+    initTimeoutMs: 10_000,
+    cpuQuota: config.cpuQuota,
+    onError: (what: string, err: unknown) => logger.error(what, { error: String((err as Error)?.stack ?? err) }),
+  };
+  const cellsDir = path.join(workDir, 'cells');
+  await rm(cellsDir, { recursive: true, force: true });
+  const cells = config.prewarm > 0 ? new CellPool(environmentContext, { perRuntime: config.prewarm, dir: cellsDir }) : undefined;
+  const pool = new Pool(environmentContext, { maxConcurrentStarts: Math.max(2, os.availableParallelism() * 2) }, cells);
   const governor = new ConcurrencyGovernor(config.accountConcurrency);
   for (const fn of await store.functions.list()) {
     if (fn.reservedConcurrency !== undefined) governor.setReserved(fn.name, fn.reservedConcurrency);
@@ -78,6 +80,18 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
     governor,
     onBackgroundError: (err, requestId) => logger.error('event invocation failed', { requestId, error: String(err) }),
   });
+  // Provisioned concurrency: every stored configuration is provisioned again at start.
+  const provisioner = new Provisioner({
+    store,
+    pool,
+    governor,
+    specOf: (version) => invoker.specOf(version),
+    onError: (what, err) => logger.error(what, { error: String((err as Error)?.stack ?? err) }),
+  });
+  await provisioner.start();
+
+  // Prewarm the runtimes of the functions that exist (and of each new one, below).
+  for (const latest of await store.versions.listLatest()) void invoker.prewarmFor(latest.functionName);
 
   const onChange = (change: ControlChange): void => {
     logger.debug('control change', { ...change });
@@ -86,6 +100,7 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
     switch (change.kind) {
       case 'latest-changed':
         pool.retire((spec) => spec.functionName === name && spec.version === LATEST);
+        void invoker.prewarmFor(name);
         break;
       case 'version-deleted':
         pool.retire((spec) => spec.functionName === name && spec.version === change.version);
@@ -100,6 +115,18 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
       default:
         break;
     }
+    switch (change.kind) {
+      case 'provisioned-changed':
+        void provisioner.sync(name, change.qualifier);
+        break;
+      case 'alias-changed':
+      case 'version-deleted':
+      case 'function-deleted':
+        void provisioner.sync(name);
+        break;
+      default:
+        break;
+    }
   };
 
   const api = createApi({
@@ -108,6 +135,7 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
     runtimes,
     accountConcurrency: config.accountConcurrency,
     onChange,
+    provisionedStatus: (functionName, qualifier) => provisioner.status(functionName, qualifier),
     invoker,
     credentials: config.credentials,
     logger,
@@ -119,6 +147,7 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
       accountId: config.accountId,
       isolation: { level: driver.isolation, detail: driver.description, ...(degraded && { degraded }) },
       environments: pool.stats(),
+      ...(cells && { prewarmed: cells.stats() }),
       runtimes: runtimes.list().map((r) => ({
         id: r.id,
         ...(r.version !== undefined && { version: r.version }),

@@ -10,6 +10,7 @@ import { aliasRoutes } from './aliases.js';
 import { policyRoutes } from './policies.js';
 import { tagRoutes } from './tags.js';
 import { concurrencyRoutes } from './concurrency.js';
+import { provisionedRoutes } from './provisioned.js';
 import { accountRoutes } from './account.js';
 import { logsRoutes } from './logs.js';
 
@@ -25,6 +26,7 @@ export function allRoutes(deps: RouteDeps): Route[] {
     ...policyRoutes(deps), // AddPermission, GetPolicy, RemovePermission
     ...tagRoutes(deps), // TagResource, UntagResource, ListTags
     ...concurrencyRoutes(deps), // PutFunctionConcurrency, GetFunctionConcurrency, DeleteFunctionConcurrency
+    ...provisionedRoutes(deps), // PutProvisionedConcurrencyConfig, GetProvisionedConcurrencyConfig, DeleteProvisionedConcurrencyConfig, ListProvisionedConcurrencyConfigs
     ...accountRoutes(deps), // GetAccountSettings
     ...invokeRoutes(deps.account, deps.invoker), // Invoke, InvokeAsync
     ...codeDownloadRoutes(deps.store), // GetFunction's Code.Location

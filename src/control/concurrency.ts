@@ -29,10 +29,12 @@ export async function unreservedConcurrency(deps: ControlDeps): Promise<number> 
 
 // Puts are serialised per store: the check reads every function, the write changes one, and
 // two puts interleaving between them could together reserve more than the account allows.
+// Provisioned concurrency configurations (provisioned.ts) share the queue: each side checks
+// what the other writes.
 // scope: one queue per store (per running Lamina).
 const putQueues = new WeakMap<object, Promise<unknown>>();
 
-function serialised<T>(deps: ControlDeps, work: () => Promise<T>): Promise<T> {
+export function serialised<T>(deps: ControlDeps, work: () => Promise<T>): Promise<T> {
   const previous = putQueues.get(deps.store) ?? Promise.resolve();
   const run = previous.then(work, work);
   putQueues.set(
@@ -45,6 +47,13 @@ function serialised<T>(deps: ControlDeps, work: () => Promise<T>): Promise<T> {
 export async function putFunctionConcurrency(deps: ControlDeps, name: string, reserved: number): Promise<number> {
   return serialised(deps, async () => {
     if (!(await deps.store.functions.get(name))) throw functionNotFound(functionArn(deps.account, name, LATEST));
+    // Provisioned environments come out of the reservation.
+    const provisioned = (await deps.store.provisionedConcurrency.list(name)).reduce((sum, c) => sum + c.requested, 0);
+    if (reserved < provisioned) {
+      throw invalidParameter(
+        ` ReservedConcurrentExecutions  ${reserved} should not be lower than function's total provisioned concurrency [${provisioned}].`,
+      );
+    }
     const others = await reservedTotal(deps, name);
     if (deps.accountConcurrency - others - reserved < minimumUnreserved(deps.accountConcurrency)) {
       throw invalidParameter(

@@ -13,7 +13,17 @@ export type ControlChange =
   | { readonly kind: 'function-changed'; readonly functionName: string }
   /** Reserved concurrency set (a number) or removed (undefined). */
   | { readonly kind: 'concurrency-changed'; readonly functionName: string; readonly reserved?: number }
-  | { readonly kind: 'function-deleted'; readonly functionName: string };
+  | { readonly kind: 'function-deleted'; readonly functionName: string }
+  /** A provisioned concurrency configuration was put or deleted. */
+  | { readonly kind: 'provisioned-changed'; readonly functionName: string; readonly qualifier: string };
+
+/** How far the invoke side got allocating one provisioned concurrency configuration. */
+export interface ProvisionedAllocation {
+  /** Environments initialized for it and ready (idle or busy). */
+  readonly allocated: number;
+  /** Why allocation stopped (the error type of a failed Init), if it did. */
+  readonly failure?: string;
+}
 
 export interface ControlDeps {
   readonly store: Store;
@@ -23,4 +33,9 @@ export interface ControlDeps {
   readonly accountConcurrency: number;
   /** Called after a change has been committed. */
   readonly onChange: (change: ControlChange) => void;
+  /**
+   * The live allocation of a provisioned concurrency configuration (function name, version
+   * or alias), implemented by the invoke side; undefined: nothing allocated for it yet.
+   */
+  readonly provisionedStatus?: (functionName: string, qualifier: string) => ProvisionedAllocation | undefined;
 }

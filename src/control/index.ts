@@ -1,7 +1,7 @@
 // The control plane: the rules of functions, versions, aliases, policies, tags and
 // concurrency over the store. Called by api/ with validated, camelCase inputs.
 
-export type { ControlChange, ControlDeps } from './deps.js';
+export type { ControlChange, ControlDeps, ProvisionedAllocation } from './deps.js';
 export {
   type ConfigInput,
   type CreateFunctionInput,
@@ -45,3 +45,12 @@ export {
   unreservedConcurrency,
 } from './concurrency.js';
 export { type AccountSettings, getAccountSettings } from './account.js';
+export {
+  type ProvisionedConfigView,
+  type ProvisionedStatus,
+  INIT_FAILURE_REASON,
+  deleteProvisionedConcurrencyConfig,
+  getProvisionedConcurrencyConfig,
+  listProvisionedConcurrencyConfigs,
+  putProvisionedConcurrencyConfig,
+} from './provisioned.js';

@@ -3,3 +3,4 @@
 export { checkJsonPayload, type InvocationType, Invoker, type InvokerDeps, type InvokeRequest, type InvokeResult } from './invoker.js';
 export { environmentSpec, specKey } from './spec.js';
 export { ConcurrencyGovernor, type Lease, type ThrottleReason } from './concurrency.js';
+export { type Allocation, Provisioner, type ProvisionerDeps, splitByWeight } from './provisioned.js';

@@ -13,6 +13,8 @@ export type {
   CodeStore,
   FunctionRepository,
   PolicyRepository,
+  ProvisionedConcurrencyRecord,
+  ProvisionedConcurrencyRepository,
   PublishState,
   Store,
   VersionRepository,

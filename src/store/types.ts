@@ -88,11 +88,38 @@ export interface CodeStore {
   collect(inUse: ReadonlySet<string>): Promise<number>;
 }
 
+/** A provisioned concurrency configuration (PutProvisionedConcurrencyConfig) of a version or alias. */
+export interface ProvisionedConcurrencyRecord {
+  readonly functionName: string;
+  /** A published version number or an alias name (never $LATEST). */
+  readonly qualifier: string;
+  /** ProvisionedConcurrentExecutions, ≥ 1. */
+  readonly requested: number;
+  /** `YYYY-MM-DDThh:mm:ss.SSS+0000`. */
+  readonly lastModified: string;
+}
+
+/**
+ * Provisioned concurrency configurations. Deleting the function, the version or the alias a
+ * configuration names deletes the configuration with it.
+ */
+export interface ProvisionedConcurrencyRepository {
+  get(functionName: string, qualifier: string): Promise<ProvisionedConcurrencyRecord | undefined>;
+  /** A function's configurations, ordered by qualifier. */
+  list(functionName: string): Promise<ProvisionedConcurrencyRecord[]>;
+  /** Every configuration of every function, ordered by function name and qualifier. */
+  listAll(): Promise<ProvisionedConcurrencyRecord[]>;
+  /** Creates or replaces; false (nothing written) when the function does not exist. */
+  put(record: ProvisionedConcurrencyRecord): Promise<boolean>;
+  delete(functionName: string, qualifier: string): Promise<boolean>;
+}
+
 export interface Store {
   readonly functions: FunctionRepository;
   readonly versions: VersionRepository;
   readonly aliases: AliasRepository;
   readonly policies: PolicyRepository;
+  readonly provisionedConcurrency: ProvisionedConcurrencyRepository;
   readonly code: CodeStore;
   readonly logs: LogRepository;
   close(): Promise<void>;

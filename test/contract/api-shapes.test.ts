@@ -290,6 +290,44 @@ const STEPS: readonly Step[] = [
     error: [{ method: 'GET', path: '/2016-08-19/account-settings', unsigned: true, status: 403 }],
   },
   {
+    operation: 'PutProvisionedConcurrencyConfig',
+    ok: [{ method: 'PUT', path: `/2019-09-30/functions/${FN}/provisioned-concurrency?Qualifier=live`, body: { ProvisionedConcurrentExecutions: 1 }, status: 202 }],
+    error: [
+      { method: 'PUT', path: `/2019-09-30/functions/${FN}/provisioned-concurrency?Qualifier=%24LATEST`, body: { ProvisionedConcurrentExecutions: 1 }, status: 400 },
+      // live points at version 2 now.
+      { method: 'PUT', path: `/2019-09-30/functions/${FN}/provisioned-concurrency?Qualifier=2`, body: { ProvisionedConcurrentExecutions: 1 }, status: 409 },
+      { method: 'PUT', path: `/2019-09-30/functions/${FN}/provisioned-concurrency?Qualifier=live`, body: { ProvisionedConcurrentExecutions: 0 }, status: 400 },
+      { method: 'PUT', path: `/2019-09-30/functions/${MISSING}/provisioned-concurrency?Qualifier=1`, body: { ProvisionedConcurrentExecutions: 1 }, status: 404 },
+    ],
+  },
+  {
+    operation: 'GetProvisionedConcurrencyConfig',
+    ok: [{ method: 'GET', path: `/2019-09-30/functions/${FN}/provisioned-concurrency?Qualifier=live` }],
+    error: [
+      { method: 'GET', path: `/2019-09-30/functions/${FN}/provisioned-concurrency?Qualifier=1`, status: 404 },
+      { method: 'GET', path: `/2019-09-30/functions/${FN}/provisioned-concurrency?Qualifier=%24LATEST`, status: 400 },
+    ],
+  },
+  {
+    operation: 'ListProvisionedConcurrencyConfigs',
+    ok: [
+      { method: 'GET', path: `/2019-09-30/functions/${FN}/provisioned-concurrency?List=ALL` },
+      { method: 'GET', path: `/2019-09-30/functions/${FN}/provisioned-concurrency?List=ALL&MaxItems=1` },
+    ],
+    error: [
+      { method: 'GET', path: `/2019-09-30/functions/${MISSING}/provisioned-concurrency?List=ALL`, status: 404 },
+      { method: 'GET', path: `/2019-09-30/functions/${FN}/provisioned-concurrency?List=ALL&MaxItems=0`, status: 400 },
+    ],
+  },
+  {
+    operation: 'DeleteProvisionedConcurrencyConfig',
+    ok: [{ method: 'DELETE', path: `/2019-09-30/functions/${FN}/provisioned-concurrency?Qualifier=live`, status: 204 }],
+    error: [
+      { method: 'DELETE', path: `/2019-09-30/functions/${FN}/provisioned-concurrency?Qualifier=none`, status: 404 },
+      { method: 'DELETE', path: `/2019-09-30/functions/${FN}/provisioned-concurrency?Qualifier=%24LATEST`, status: 400 },
+    ],
+  },
+  {
     operation: 'Invoke',
     ok: [
       { method: 'POST', path: `${F}/invocations`, body: { hello: 'world' } },

@@ -39,4 +39,24 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    name: 'provisioned-concurrency',
+    sql: `
+      CREATE TABLE provisioned_concurrency (
+        function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+        qualifier     TEXT NOT NULL, -- a version number or an alias name
+        doc           TEXT NOT NULL,
+        PRIMARY KEY (function_name, qualifier)
+      );
+      -- A configuration lives as long as the version or alias it names.
+      CREATE TRIGGER provisioned_concurrency_version_gone AFTER DELETE ON versions
+      BEGIN
+        DELETE FROM provisioned_concurrency WHERE function_name = OLD.function_name AND qualifier = OLD.version;
+      END;
+      CREATE TRIGGER provisioned_concurrency_alias_gone AFTER DELETE ON aliases
+      BEGIN
+        DELETE FROM provisioned_concurrency WHERE function_name = OLD.function_name AND qualifier = OLD.name;
+      END;
+    `,
+  },
 ];

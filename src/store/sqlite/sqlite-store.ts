@@ -10,6 +10,8 @@ import type {
   CodeStore,
   FunctionRepository,
   PolicyRepository,
+  ProvisionedConcurrencyRecord,
+  ProvisionedConcurrencyRepository,
   PublishState,
   Store,
   VersionRepository,
@@ -62,6 +64,20 @@ function sqlStmts(db: Database.Database) {
       'INSERT OR REPLACE INTO policies (function_name, qualifier, doc) VALUES (?, ?, ?)',
     ),
     policyDelete: db.prepare<[string, string]>('DELETE FROM policies WHERE function_name = ? AND qualifier = ?'),
+
+    pcGet: db.prepare<[string, string], DocRow>(
+      'SELECT doc FROM provisioned_concurrency WHERE function_name = ? AND qualifier = ?',
+    ),
+    pcList: db.prepare<[string], DocRow>(
+      'SELECT doc FROM provisioned_concurrency WHERE function_name = ? ORDER BY qualifier',
+    ),
+    pcListAll: db.prepare<[], DocRow>('SELECT doc FROM provisioned_concurrency ORDER BY function_name, qualifier'),
+    pcPut: db.prepare<[string, string, string]>(
+      'INSERT OR REPLACE INTO provisioned_concurrency (function_name, qualifier, doc) VALUES (?, ?, ?)',
+    ),
+    pcDelete: db.prepare<[string, string]>(
+      'DELETE FROM provisioned_concurrency WHERE function_name = ? AND qualifier = ?',
+    ),
   };
 }
 
@@ -189,11 +205,26 @@ export function createSqliteStore(db: Database.Database, code: CodeStore, logs: 
     update: async (fn, qualifier, change) => updatePolicy(fn, qualifier, change),
   };
 
+  const putProvisioned = tx((record: ProvisionedConcurrencyRecord): boolean => {
+    if (!q.fnGet.get(record.functionName)) return false;
+    q.pcPut.run(record.functionName, record.qualifier, JSON.stringify(record));
+    return true;
+  });
+
+  const provisionedConcurrency: ProvisionedConcurrencyRepository = {
+    get: async (fn, qualifier) => parse(q.pcGet.get(fn, qualifier)),
+    list: async (fn) => parseAll(q.pcList.all(fn)),
+    listAll: async () => parseAll(q.pcListAll.all()),
+    put: async (record) => putProvisioned(record),
+    delete: async (fn, qualifier) => q.pcDelete.run(fn, qualifier).changes > 0,
+  };
+
   return {
     functions,
     versions,
     aliases,
     policies,
+    provisionedConcurrency,
     code,
     logs,
     close: async () => {
