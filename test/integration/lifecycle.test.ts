@@ -137,7 +137,8 @@ describe('execution environment lifecycle', () => {
     await sleep(2000);
     const ticks = json(await invoke('freezer', {}));
     // Unfrozen, a 10 ms interval would have ticked ≈200 times in 2 s.
-    assert.ok(ticks <= 5, `the environment ran while it should have been frozen: ${ticks} ticks`);
+    // (It freezes 10 ms after it goes idle, later on a loaded machine: a few ticks may slip in.)
+    assert.ok(ticks <= 20, `the environment ran while it should have been frozen: ${ticks} ticks`);
   });
 
   test('a timeout is reported as AWS reports it, and the next invocation succeeds', async () => {
