@@ -17,7 +17,7 @@ import { createLogWriter } from './logs/index.js';
 import { LATEST } from './model/index.js';
 import { CellPool, Pool } from './pool/index.js';
 import { discoverRuntimes } from './runtime-catalog/index.js';
-import { createSandboxDriver } from './sandbox/index.js';
+import { createSandboxDriver, isSandboxPeer, SANDBOX_UID_FLOOR } from './sandbox/index.js';
 import { openStore } from './store/index.js';
 
 /** Lamina's runtimes/ folder (guest code), next to dist/. */
@@ -48,7 +48,7 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
     workDir,
     cgroupName: `lamina-${dataHash.toString('hex').slice(0, 12)}`,
     isolation: config.isolation,
-    uidBase: 1_000_000 + (dataHash.readUInt32BE(0) % 4000) * 10_000,
+    uidBase: SANDBOX_UID_FLOOR + (dataHash.readUInt32BE(0) % 4000) * 10_000,
   });
   if (reaped > 0) logger.warn('reaped sandboxes left by an earlier run', { count: reaped });
   if (degraded) {
@@ -137,6 +137,7 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
     onChange,
     provisionedStatus: (functionName, qualifier) => provisioner.status(functionName, qualifier),
     invoker,
+    ...(driver.isolation === 'namespaces' && { fromSandbox: isSandboxPeer }),
     credentials: config.credentials,
     logger,
     health: () => ({
@@ -204,6 +205,18 @@ async function serve(): Promise<number> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  // Signals are caught from the first moment: one that arrives while Lamina starts ends it
+  // as soon as it is up, cleanly.
+  let stopRequested: string | undefined;
+  let onStop: ((signal: string) => void) | undefined;
+  const request = (signal: string): void => {
+    if (stopRequested !== undefined) process.exit(1); // a second signal: at once
+    stopRequested = signal;
+    onStop?.(signal);
+  };
+  process.on('SIGINT', () => request('SIGINT'));
+  process.on('SIGTERM', () => request('SIGTERM'));
+
   let lamina: RunningLamina;
   try {
     lamina = await startLamina(config, logger);
@@ -223,9 +236,9 @@ async function serve(): Promise<number> {
     logger.warn('using the default test/test credentials (allowed on loopback only)');
   }
   return new Promise<number>((resolve) => {
-    const stop = (signal: string): void => {
+    onStop = (signal) => {
       logger.info('shutting down', { signal });
-      // A second signal, or a shutdown that takes too long, ends the process at once.
+      // A shutdown that takes too long ends the process at once.
       const force = setTimeout(() => process.exit(1), 10_000);
       force.unref();
       lamina.close().then(
@@ -236,8 +249,7 @@ async function serve(): Promise<number> {
         },
       );
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    if (stopRequested !== undefined) onStop(stopRequested);
   });
 }
 

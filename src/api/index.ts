@@ -16,6 +16,8 @@ export interface ApiDeps extends ControlDeps {
   readonly logger: Logger;
   readonly health: () => unknown;
   readonly invoker: Invoker;
+  /** See FrontDoorOptions.fromSandbox. */
+  readonly fromSandbox?: (socket: import('node:net').Socket) => boolean;
 }
 
 /** The services whose signatures Lamina accepts on its port. */
@@ -43,5 +45,6 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
     },
     health: deps.health,
     logger: deps.logger,
+    ...(deps.fromSandbox && { fromSandbox: deps.fromSandbox }),
   });
 }

@@ -5,6 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import FindMyWay from 'find-my-way';
 import type { Logger } from '../config/index.js';
 import { ApiError } from '../model/index.js';
@@ -23,6 +24,11 @@ export interface FrontDoorOptions {
   }) => void;
   /** The body of GET /health (unauthenticated). */
   readonly health: () => unknown;
+  /**
+   * Whether a connection comes from inside a function's sandbox. Functions share the host's
+   * network, but Lamina's root credentials are not theirs to use: such requests are refused.
+   */
+  readonly fromSandbox?: (socket: Socket) => boolean;
   readonly logger: Logger;
 }
 
@@ -42,6 +48,17 @@ export function createFrontDoor(opts: FrontDoorOptions): (req: IncomingMessage, 
     else router.on(route.method, route.path, () => {}, { route } satisfies RouteEntry);
   }
   const { logger } = opts;
+  /** socket => whether its peer is a sandboxed function (looked up once per connection) */
+  const sandboxed = new WeakMap<Socket, boolean>();
+  const isSandboxed = (socket: Socket): boolean => {
+    if (!opts.fromSandbox) return false;
+    let known = sandboxed.get(socket);
+    if (known === undefined) {
+      known = opts.fromSandbox(socket);
+      sandboxed.set(socket, known);
+    }
+    return known;
+  };
 
   return function onRequest(req, res) {
     const started = performance.now();
@@ -79,6 +96,9 @@ export function createFrontDoor(opts: FrontDoorOptions): (req: IncomingMessage, 
     readBody(req, limit).then(
       async (body) => {
         try {
+          if (isSandboxed(req.socket)) {
+            throw new ApiError('AccessDeniedException', "Requests from inside a function's sandbox cannot use Lamina's credentials.");
+          }
           opts.authenticate({ method, rawPath, rawQuery, headers: req.headersDistinct, body });
           if (!route) {
             throw new ApiError('UnknownOperationException', `Unknown operation ${json ? target : `${method} ${rawPath}`}`);

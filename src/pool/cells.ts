@@ -113,6 +113,8 @@ export class CellPool {
   /** code tree => its entries (trees are immutable) */
   private readonly trees = new Map<string, Promise<TreeEntry[]>>();
   private closed = false;
+  /** Cells being made (close() waits for them, then ends them). */
+  private readonly inflight = new Set<Promise<Cell>>();
 
   constructor(
     private readonly ctx: EnvironmentContext,
@@ -158,7 +160,7 @@ export class CellPool {
     this.closed = true;
     const cells = [...this.ready.values()].flat();
     this.ready.clear();
-    await Promise.allSettled(cells.map((c) => c.dispose()));
+    await Promise.allSettled([...cells.map((c) => c.dispose()), ...[...this.inflight].map((p) => p.then((c) => c.dispose()))]);
   }
 
   private refill(key: string): void {
@@ -167,13 +169,14 @@ export class CellPool {
     const have = (this.ready.get(key)?.length ?? 0) + (this.making.get(key) ?? 0);
     for (let i = have; i < this.opts.perRuntime; i++) {
       this.making.set(key, (this.making.get(key) ?? 0) + 1);
-      this.make(recipe).then(
+      const making = this.make(recipe);
+      this.inflight.add(making);
+      const settled = (): void => void this.inflight.delete(making);
+      making.then(settled, settled);
+      making.then(
         (cell) => {
           this.making.set(key, (this.making.get(key) ?? 1) - 1);
-          if (this.closed) {
-            void cell.dispose();
-            return;
-          }
+          if (this.closed) return; // close() ends it
           const list = this.ready.get(key) ?? [];
           this.ready.set(key, list);
           list.push(cell);
@@ -211,7 +214,7 @@ export class CellPool {
       endpoint = await RuntimeEndpoint.listen({
         onEvent: (e) => cell?.target?.(e),
         ...(identity.uid !== own && {
-          admit: (socket) => peerUid(socket.remotePort ?? 0, socket.localPort ?? 0) === identity.uid,
+          admit: (socket) => peerUid(socket) === identity.uid,
         }),
       });
       const binds = [

@@ -176,7 +176,7 @@ export class Environment {
         },
         // With a per-environment uid, only that uid's processes may talk to this endpoint.
         ...(identity.uid !== own && {
-          admit: (socket) => peerUid(socket.remotePort ?? 0, socket.localPort ?? 0) === identity.uid,
+          admit: (socket) => peerUid(socket) === identity.uid,
         }),
       });
       env = new Environment(spec, ctx, owner, endpoint, scratch, identity);

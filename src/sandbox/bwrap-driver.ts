@@ -114,10 +114,17 @@ export function createBwrapDriver(opts: BwrapOptions): SandboxDriver {
       // The shell joins the cgroup, then becomes bubblewrap: every process of the tree is
       // born inside the group, with no window in which one could escape it.
       const join = cg.procsFiles.map((f) => `echo $$ > '${f}'`).join(' && ');
-      const child = spawn('/bin/sh', ['-c', `${join} && exec "$@"`, 'sh', opts.bwrap, ...args], {
+      // The arguments go through a pipe (--args), not the command line: inside the sandbox,
+      // /proc/1/cmdline would otherwise show host paths (data folder, code hash, scratch).
+      // (bubblewrap takes only options that way; the command, with guest paths only, stays.)
+      const split = args.indexOf('--');
+      const options = args.slice(0, split);
+      const command = args.slice(split);
+      const child = spawn('/bin/sh', ['-c', `${join} && exec "$0" --args 3 "$@"`, opts.bwrap, ...command], {
         env: { ...spec.env },
-        stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'],
       });
+      (child.stdio[3] as NodeJS.WritableStream | null)?.end(options.map((a) => `${a}\0`).join(''));
       const exited = new Promise<ExitInfo>((resolve) => {
         child.once('exit', (code, signal) => {
           const outOfMemory = cg.oomKills() > 0;

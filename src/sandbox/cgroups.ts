@@ -3,7 +3,9 @@
 // own, `<base>/<name>`; the base lives inside the cgroup the server was started in, so
 // that Lamina stays within whatever limits its host gave it.
 
+import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 
 const ROOT = '/sys/fs/cgroup';
@@ -117,6 +119,17 @@ function createV1(baseName: string): CgroupManager {
     V1_CONTROLLERS.map((c) => [c, path.join(ROOT, c, selfPath(c), baseName)]),
   ) as Record<(typeof V1_CONTROLLERS)[number], string>;
   for (const dir of Object.values(bases)) mkdirSync(dir, { recursive: true });
+  // A task frozen by the v1 freezer does not die, even of SIGKILL: were the server killed
+  // (-9) while sandboxes are frozen, bubblewrap's --die-with-parent could not end them. This
+  // watchdog, outside every sandbox group, thaws them once its stdin (the server's end of a
+  // pipe) closes, however the server ends; their pending SIGKILL then takes them.
+  const watchdog = spawn('/bin/sh', ['-c', 'read _; for f in "$0"/*/freezer.state; do echo THAWED > "$f"; done', bases.freezer], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
+  watchdog.on('error', () => {});
+  watchdog.unref();
+  (watchdog.stdin as Socket | null)?.unref();
 
   return {
     version: 1,
@@ -197,6 +210,7 @@ function createV1(baseName: string): CgroupManager {
       return reaped;
     },
     async close() {
+      watchdog.stdin?.end();
       for (const dir of Object.values(bases)) await removeDir(dir).catch(() => {});
     },
   };

@@ -12,7 +12,17 @@ import type { SandboxDriver } from './types.js';
 
 export type { Bind, ExitInfo, Identity, IsolationLevel, Sandbox, SandboxDriver, SandboxLimits, SandboxSpec } from './types.js';
 export type { Scratch, ScratchFactory } from './scratch.js';
-export { peerUid } from './peer.js';
+import { type ConnectionEnds, peerUid } from './peer.js';
+export { type ConnectionEnds, peerUid };
+
+/** Sandboxes run as uids from here up (each server takes a range of its own above it). */
+export const SANDBOX_UID_FLOOR = 1_000_000;
+
+/** Whether the peer of a loopback connection is a process of some Lamina sandbox. */
+export function isSandboxPeer(conn: ConnectionEnds): boolean {
+  const uid = peerUid(conn);
+  return uid !== undefined && uid >= SANDBOX_UID_FLOOR;
+}
 
 export interface DriverOptions {
   /** Host folder for the sandboxes' scratch space. */
@@ -65,7 +75,7 @@ export async function createSandboxDriver(opts: DriverOptions): Promise<{ driver
     setpriv,
     cgroups,
     scratch,
-    uidBase: opts.uidBase ?? 1_000_000,
+    uidBase: Math.max(SANDBOX_UID_FLOOR, opts.uidBase ?? SANDBOX_UID_FLOOR),
     uidCount: 10_000,
   });
   return { driver, reaped };
