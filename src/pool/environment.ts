@@ -218,6 +218,8 @@ export class Environment {
   async destroy(): Promise<void> {
     if (this.state === 'dead') return;
     this.move('dead');
+    // Unusable from now on: the owner forgets it at once, not after the slow clean-up below.
+    this.owner.gone(this);
     this.clearTimer();
     this.wake();
     // A cell never started here still runs its (waiting) runtime.
@@ -241,7 +243,6 @@ export class Environment {
     const failures: unknown[] = [];
     for (const step of steps) await step().catch((err: unknown) => failures.push(err));
     this.identity.release();
-    this.owner.gone(this);
     for (const err of failures) this.ctx.onError(`environment ${this.id} did not release everything`, err);
   }
 

@@ -135,6 +135,12 @@ function shutdownOutcome(job: Job): InvocationOutcome {
   };
 }
 
+/** The most recently used idle environment of a list (skipping any that is no longer idle). */
+function takeIdle(list: Environment[]): Environment | undefined {
+  for (let env = list.pop(); env; env = list.pop()) if (env.state === 'idle') return env;
+  return undefined;
+}
+
 function remove<T>(list: T[], item: T): boolean {
   const i = list.lastIndexOf(item);
   if (i >= 0) list.splice(i, 1);
@@ -168,7 +174,7 @@ export class Pool {
     return new Promise((finish) => {
       const job: Job = { invocation, ...(opts.tail && { tail: [] }), finish };
       const group = this.groupFor(spec);
-      const env = (opts.provisioned && group.idleProvisioned.pop()) || group.idle.pop();
+      const env = (opts.provisioned && takeIdle(group.idleProvisioned)) || takeIdle(group.idle);
       if (env) env.run(job);
       else {
         group.queue.push(job);
