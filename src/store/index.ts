@@ -27,7 +27,8 @@ export type {
   LogStreamInfo,
   StoredLogEvent,
 } from './log-types.js';
-export { MAX_ZIP_BYTES, removeTree } from './code/code-store.js';
+export { MAX_ZIP_BYTES } from './code/code-store.js';
+export { removeTree } from './code/remove-tree.js';
 
 export async function openStore(dataDir: string): Promise<Store> {
   await fs.mkdir(dataDir, { recursive: true });

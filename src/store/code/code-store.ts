@@ -14,6 +14,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApiError } from '../../model/index.js';
 import type { CodeStore } from '../types.js';
+import { removeTree } from './remove-tree.js';
 import { unpackZip } from './zip-intake.js';
 
 /** How long unreferenced code is kept before collection may remove it. */
@@ -95,22 +96,4 @@ export async function openCodeStore(root: string): Promise<CodeStore> {
       return removed;
     },
   };
-}
-
-/** Removes a tree that may have been made read-only. */
-export async function removeTree(dir: string): Promise<void> {
-  try {
-    await fs.rm(dir, { recursive: true, force: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EACCES') throw err;
-    // Read-only directories: give their owner write access back, then remove.
-    await makeWritable(dir);
-    await fs.rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function makeWritable(dir: string): Promise<void> {
-  await fs.chmod(dir, 0o755).catch(() => {});
-  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-  for (const e of entries) if (e.isDirectory()) await makeWritable(path.join(dir, e.name));
 }

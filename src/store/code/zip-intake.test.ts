@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import { ApiError } from '../../model/index.js';
-import { removeTree } from './code-store.js';
+import { removeTree } from './remove-tree.js';
 import { LAMBDA_ZIP_LIMITS, type ZipLimits, unpackZip } from './zip-intake.js';
 
 const UNZIP = 'Could not unzip uploaded file. Please check your file, then try to upload again.';

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { ApiError } from '../../model/index.js';
+import { removeTree } from './remove-tree.js';
 
 export interface ZipLimits {
   /** Total uncompressed bytes allowed (Lambda: 262144000). */
@@ -104,7 +105,7 @@ export async function unpackZip(zip: Buffer, dest: string, limits: ZipLimits = L
     try {
       await extract(archive, root, dest, limits, tally);
     } catch (err) {
-      await discard(dest);
+      await removeTree(dest);
       throw err;
     }
   } finally {
@@ -383,24 +384,6 @@ async function forEachLimited<T>(items: readonly T[], width: number, work: (item
   };
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
   if (failure !== undefined) throw failure.error;
-}
-
-/** Removes a half-written tree, some of whose directories may already be read-only. */
-async function discard(dir: string): Promise<void> {
-  try {
-    await fs.rm(dir, { recursive: true, force: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EACCES') throw err;
-    await makeWritable(dir);
-    await fs.rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function makeWritable(dir: string): Promise<void> {
-  await fs.chmod(dir, 0o700);
-  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
-    if (e.isDirectory()) await makeWritable(path.join(dir, e.name));
-  }
 }
 
 // zlib.crc32 arrived in Node 20.15; earlier 20.x releases get this table-driven equivalent.
