@@ -119,7 +119,8 @@ export async function loopScratchFactory(root: string): Promise<ScratchFactory> 
     async create(bytes) {
       const list = ready.get(bytes);
       const taken = list?.shift();
-      refill(bytes);
+      // Refilling spawns mkfs and mount: not on this caller's path.
+      setImmediate(() => refill(bytes));
       return taken ?? make(bytes);
     },
     async close() {
