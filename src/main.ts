@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createApi } from './api/index.js';
 import { runCli } from './cli/index.js';
 import { type Config, ConfigError, createLogger, loadConfig, type Logger } from './config/index.js';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -36,6 +37,9 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
   const store = await openStore(config.dataDir);
   const runtimes = discoverRuntimes();
   for (const r of runtimes.list()) if (r.warning) logger.warn('runtime', { runtime: r.id, warning: r.warning });
+  // Sandboxes see the runtimes read-only: compile the Python bootstrap for every interpreter
+  // now (in the background), or each Python start would compile it again.
+  void precompilePython(runtimes.list().filter((r) => r.family === 'python').map((r) => r.executable!));
   const account = { region: config.region, accountId: config.accountId };
   const startedAt = new Date().toISOString();
 
@@ -190,6 +194,14 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
       return closing;
     },
   };
+}
+
+async function precompilePython(interpreters: readonly string[]): Promise<void> {
+  for (const exe of interpreters) {
+    await new Promise<void>((resolve) => {
+      execFile(exe, ['-m', 'compileall', '-q', path.join(RUNTIME_DIR, 'python')], { env: { PATH: '/usr/bin:/bin' } }, () => resolve());
+    });
+  }
 }
 
 /** `lamina serve`: runs in the foreground until SIGINT or SIGTERM. */

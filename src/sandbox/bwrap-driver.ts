@@ -6,7 +6,7 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, realpathSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { CgroupManager } from './cgroups.js';
 import type { ScratchFactory } from './scratch.js';
@@ -39,6 +39,8 @@ const ETC_FILES = [
 const SYSTEM_DIRS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 
 export interface BwrapOptions {
+  /** Where the sandboxes' /etc is prepared. */
+  readonly etcDir: string;
   readonly bwrap: string;
   readonly setpriv: string;
   readonly cgroups: CgroupManager;
@@ -49,7 +51,7 @@ export interface BwrapOptions {
 }
 
 export function createBwrapDriver(opts: BwrapOptions): SandboxDriver {
-  const systemArgs = systemView();
+  const systemArgs = systemView(prepareEtc(opts.etcDir));
   const used = new Set<number>();
   let nextUid = 0;
 
@@ -201,7 +203,7 @@ export function createBwrapDriver(opts: BwrapOptions): SandboxDriver {
 }
 
 /** bubblewrap arguments for the read-only system part of the view. */
-function systemView(): string[] {
+function systemView(etcDir: string): string[] {
   const args = ['--ro-bind', '/usr', '/usr'];
   for (const dir of SYSTEM_DIRS) {
     const p = `/${dir}`;
@@ -210,12 +212,28 @@ function systemView(): string[] {
     if (st.isSymbolicLink()) args.push('--symlink', path.relative('/', realpathSync(p)), p);
     else args.push('--ro-bind', p, p);
   }
-  args.push('--dir', '/etc');
-  for (const name of ETC_FILES) {
-    const p = `/etc/${name}`;
-    if (existsSync(p)) args.push('--ro-bind', realpathSync(p), p);
-  }
+  // One bind of a prepared copy rather than one per file: each mount costs.
+  args.push('--ro-bind', etcDir, '/etc');
   return args;
+}
+
+/**
+ * A copy of the parts of the host's /etc that sandboxes see (made at start-up; files are
+ * copied, symbolic links kept as they are, private key folders left out).
+ */
+function prepareEtc(dir: string): string {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  for (const name of ETC_FILES) {
+    const src = `/etc/${name}`;
+    if (!existsSync(src)) continue;
+    cpSync(realpathSync(src), path.join(dir, name), {
+      recursive: true,
+      verbatimSymlinks: true,
+      filter: (from) => path.basename(from) !== 'private',
+    });
+  }
+  return dir;
 }
 
 /**

@@ -71,6 +71,7 @@ export async function createSandboxDriver(opts: DriverOptions): Promise<{ driver
     scratch = plainScratchFactory(scratchDir);
   }
   const driver = createBwrapDriver({
+    etcDir: path.join(opts.workDir, 'etc'),
     bwrap,
     setpriv,
     cgroups,
