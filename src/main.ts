@@ -8,6 +8,7 @@ import { runCli } from './cli/index.js';
 import { type Config, ConfigError, createLogger, loadConfig, type Logger } from './config/index.js';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -197,7 +198,13 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
 }
 
 async function precompilePython(interpreters: readonly string[]): Promise<void> {
+  const pkg = path.join(RUNTIME_DIR, 'python', 'lamina_runtime');
+  const sourceTime = statSync(path.join(pkg, 'main.py')).mtimeMs;
   for (const exe of interpreters) {
+    // Done before (by an earlier start) when this interpreter's cache of main.py is fresh.
+    const tag = /python3\.(\d+)$/.exec(exe)?.[1];
+    const cached = tag && statSync(path.join(pkg, '__pycache__', `main.cpython-3${tag}.pyc`), { throwIfNoEntry: false });
+    if (cached && cached.mtimeMs >= sourceTime) continue;
     await new Promise<void>((resolve) => {
       execFile(exe, ['-m', 'compileall', '-q', path.join(RUNTIME_DIR, 'python')], { env: { PATH: '/usr/bin:/bin' } }, () => resolve());
     });
