@@ -72,7 +72,7 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
   const cellsDir = path.join(workDir, 'cells');
   await rm(cellsDir, { recursive: true, force: true });
   const cells = config.prewarm > 0 ? new CellPool(environmentContext, { perRuntime: config.prewarm, dir: cellsDir }) : undefined;
-  const pool = new Pool(environmentContext, { maxConcurrentStarts: Math.max(2, os.availableParallelism() * 2) }, cells);
+  const pool = new Pool(environmentContext, { maxConcurrentStarts: config.maxConcurrentStarts ?? Math.max(2, os.availableParallelism() * 2) }, cells);
   const governor = new ConcurrencyGovernor(config.accountConcurrency);
   for (const fn of await store.functions.list()) {
     if (fn.reservedConcurrency !== undefined) governor.setReserved(fn.name, fn.reservedConcurrency);

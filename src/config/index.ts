@@ -26,6 +26,8 @@ const schema = z.object({
   LAMINA_ACCOUNT_CONCURRENCY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** Prewarmed runtime processes kept ready per runtime in use (0: no prewarming). */
   LAMINA_PREWARM: z.coerce.number().int().min(0).max(64).default(2),
+  /** Environments started at once, server-wide (default: twice the CPUs); more wait. */
+  LAMINA_MAX_CONCURRENT_STARTS: z.coerce.number().int().min(1).max(1024).optional(),
   /** `on`: hard CPU quota per environment in Lambda's ratio (1,769 MB = one vCPU). */
   LAMINA_CPU_QUOTA: z.enum(['on', 'off']).default('off'),
   /** `auto`: the full sandbox when the host allows it; `process`: plain processes. */
@@ -48,6 +50,7 @@ export interface Config {
   readonly accountConcurrency: number;
   readonly cpuQuota: boolean;
   readonly prewarm: number;
+  readonly maxConcurrentStarts?: number;
 }
 
 export class ConfigError extends Error {}
@@ -87,5 +90,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accountConcurrency: e.LAMINA_ACCOUNT_CONCURRENCY,
     cpuQuota: e.LAMINA_CPU_QUOTA === 'on',
     prewarm: e.LAMINA_PREWARM,
+    ...(e.LAMINA_MAX_CONCURRENT_STARTS !== undefined && { maxConcurrentStarts: e.LAMINA_MAX_CONCURRENT_STARTS }),
   };
 }
