@@ -56,6 +56,54 @@ describe('invoke basics', () => {
     assert.deepEqual(values, [1, 2, 3]);
   });
 
+  test('ES module handlers run: .mjs, and .js under "type": "module" with top-level await', async () => {
+    await create('esm-mjs', 'nodejs22.x', 'app.handler', {
+      'app.mjs': 'export const handler = async (event) => ({ kind: "mjs", event });',
+    });
+    const a = await sdk.send(new InvokeCommand({ FunctionName: 'esm-mjs', Payload: Buffer.from('{"x":1}') }));
+    assert.deepEqual(JSON.parse(decode(a.Payload)), { kind: 'mjs', event: { x: 1 } });
+
+    await create('esm-js', 'nodejs20.x', 'src/index.handler', {
+      'package.json': '{"type":"module"}',
+      'src/index.js': 'const ready = await Promise.resolve("awaited at load");\nexport async function handler() { return ready; }',
+    });
+    const b = await sdk.send(new InvokeCommand({ FunctionName: 'esm-js' }));
+    assert.equal(JSON.parse(decode(b.Payload)), 'awaited at load');
+  });
+
+  test('callback handlers: the answer waits for the event loop unless callbackWaitsForEmptyEventLoop is false', async () => {
+    // Timeout 2 s and a pending 4 s timer: an answer that waited for the loop times out.
+    await sdk.send(
+      new CreateFunctionCommand({
+        FunctionName: 'callback',
+        Runtime: 'nodejs18.x',
+        Role: ROLE,
+        Handler: 'index.handler',
+        Timeout: 2,
+        Code: {
+          ZipFile: makeZip({
+            'index.js': [
+              'exports.handler = (event, context, callback) => {',
+              '  context.callbackWaitsForEmptyEventLoop = !event.noWait;',
+              '  setTimeout(() => {}, event.timer);',
+              '  callback(null, { doubled: event.n * 2 });',
+              '};',
+            ].join('\n'),
+          }),
+        },
+      }),
+    );
+    const call = (event: object) => sdk.send(new InvokeCommand({ FunctionName: 'callback', Payload: Buffer.from(JSON.stringify(event)) }));
+    const short = await call({ n: 21, timer: 10 });
+    assert.deepEqual(JSON.parse(decode(short.Payload)), { doubled: 42 });
+    const noWait = await call({ n: 2, timer: 4000, noWait: true });
+    assert.equal(noWait.FunctionError, undefined, decode(noWait.Payload));
+    assert.deepEqual(JSON.parse(decode(noWait.Payload)), { doubled: 4 });
+    const waited = await call({ n: 3, timer: 4000 });
+    assert.equal(waited.FunctionError, 'Unhandled');
+    assert.equal(JSON.parse(decode(waited.Payload)).errorType, 'Sandbox.Timedout');
+  });
+
   test('a Python handler runs', async () => {
     await create('echo-python', 'python3.11', 'app.handler', {
       'app.py': 'def handler(event, context):\n    return {"got": event, "fn": context.function_name}\n',
