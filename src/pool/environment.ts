@@ -21,7 +21,8 @@ import { rm } from 'node:fs/promises';
 import { type Invocation, RuntimeEndpoint, type RuntimeEvent } from '../runtime-api/index.js';
 import { type ExitInfo, type Identity, peerUid, type Sandbox, type SandboxDriver, type Scratch } from '../sandbox/index.js';
 import type { Cell } from './cells.js';
-import * as platform from './platform-log.js';
+import * as platform from './platform.js';
+import { readLines } from './read-lines.js';
 import { IllegalTransition, type Job, type LogSink } from './types.js';
 
 export type EnvironmentState = 'cold' | 'initializing' | 'idle' | 'busy' | 'draining' | 'dead';
@@ -226,7 +227,7 @@ export class Environment {
     const sandbox = this.sandbox ?? this.cell?.sandbox;
     this.sandbox = undefined;
     this.cell = undefined;
-    this.finishJob(platformFailure(this.job, 'Sandbox.Failure', 'The execution environment was shut down'), 'error', 'Sandbox.Failure');
+    this.finishJob(this.failure('Sandbox.Failure', 'The execution environment was shut down'), 'error', 'Sandbox.Failure');
     const steps: (() => Promise<unknown>)[] = [
       async () => {
         if (!sandbox) return;
@@ -328,7 +329,7 @@ export class Environment {
       this.clearTimer();
       this.log(`Failed to start the runtime: ${(err as Error).message}`);
       this.initFailure = 'Runtime.InvalidEntrypoint';
-      this.finishJob(platformFailure(this.job, 'Runtime.InvalidEntrypoint', `Failed to start the runtime: ${(err as Error).message}`), 'error', 'Runtime.InvalidEntrypoint');
+      this.finishJob(this.failure('Runtime.InvalidEntrypoint', `Failed to start the runtime: ${(err as Error).message}`), 'error', 'Runtime.InvalidEntrypoint');
       if (this.state === 'initializing') {
         this.move('cold');
         this.rest();
@@ -387,13 +388,7 @@ export class Environment {
         this.completeJob({ payload: e.body, functionError: 'Unhandled' });
         return;
       case 'oversize':
-        this.completeJob({
-          payload: jsonBuffer({
-            errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
-            errorType: 'Function.ResponseSizeTooLarge',
-          }),
-          functionError: 'Unhandled',
-        });
+        this.completeJob(platform.responseTooLarge());
         return;
       case 'init-error': {
         const duration = performance.now() - this.initStarted;
@@ -442,10 +437,7 @@ export class Environment {
     const seconds = this.spec.timeoutMs / 1000;
     this.log(platform.timeoutLine(job.invocation.requestId, seconds));
     this.endpoint.abandon();
-    this.finishJob(
-      platformFailure(job, 'Sandbox.Timedout', `Task timed out after ${seconds.toFixed(2)} seconds`),
-      'timeout',
-    );
+    this.finishJob(this.failure('Sandbox.Timedout', `Task timed out after ${seconds.toFixed(2)} seconds`), 'timeout');
     this.resetRuntime();
   }
 
@@ -454,12 +446,8 @@ export class Environment {
     this.initFailure = 'Sandbox.Timedout';
     const duration = performance.now() - this.initStarted;
     this.log(platform.initReportLine(duration, 'init', 'timeout'));
-    this.finishJob(
-      platformFailure(this.job, 'Sandbox.Timedout', `Init phase timed out after ${(this.ctx.initTimeoutMs / 1000).toFixed(2)} seconds`),
-      'timeout',
-      undefined,
-      duration,
-    );
+    const what = `Init phase timed out after ${(this.ctx.initTimeoutMs / 1000).toFixed(2)} seconds`;
+    this.finishJob(this.failure('Sandbox.Timedout', what), 'timeout', undefined, duration);
     this.resetRuntime();
   }
 
@@ -471,30 +459,17 @@ export class Environment {
       return;
     }
     // this.sandbox stays until resetRuntime() below: the REPORT reads the dead tree's peak.
-    const reason = info.outOfMemory
-      ? 'signal: killed'
-      : info.signal
-        ? `signal: ${info.signal === 'SIGKILL' ? 'killed' : info.signal.toLowerCase().replace(/^sig/, '')}`
-        : info.code === 0
-          ? undefined
-          : `exit status ${info.code}`;
     const errorType = info.outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
     if (this.state === 'initializing') this.initFailure = errorType;
     if (this.job) {
-      const id = this.job.invocation.requestId;
-      const message = reason
-        ? `RequestId: ${id} Error: Runtime exited with error: ${reason}`
-        : `RequestId: ${id} Error: Runtime exited without providing a reason`;
+      const message = platform.exitMessage(this.job.invocation.requestId, info);
       this.log(message);
       this.log(errorType);
       if (this.state === 'initializing') {
         this.log(platform.initReportLine(performance.now() - this.initStarted, 'init', 'error', errorType));
       }
-      this.finishJob(
-        { payload: jsonBuffer({ errorType: 'Runtime.ExitError', errorMessage: message }), functionError: 'Unhandled' },
-        'error',
-        errorType,
-      );
+      // The payload names Runtime.ExitError even for OOM; REPORT names Runtime.OutOfMemory.
+      this.finishJob({ payload: Buffer.from(JSON.stringify({ errorType: 'Runtime.ExitError', errorMessage: message })), functionError: 'Unhandled' }, 'error', errorType);
     }
     this.resetRuntime();
   }
@@ -589,44 +564,17 @@ export class Environment {
     this.timer = undefined;
   }
 
+  /** The platform's error payload for the current job, if there is one. */
+  private failure(errorType: string, what: string): platform.PlatformFailure | undefined {
+    return this.job && platform.platformFailure(this.job.invocation.requestId, errorType, what);
+  }
+
   /** One log event; like Lambda's, its message ends with a newline. */
   private log(message: string): void {
     const line = message + '\n';
     this.ctx.sink.write(this.spec.logGroup, this.logStream, Date.now(), line);
     this.job?.tail?.push(line);
   }
-}
-
-function jsonBuffer(value: unknown): Buffer {
-  return Buffer.from(JSON.stringify(value));
-}
-
-/** The payload of a failure the platform reports for the function (timeout, crash, …). */
-function platformFailure(job: Job | undefined, errorType: string, what: string): { payload: Buffer; functionError: 'Unhandled' } | undefined {
-  if (!job) return undefined;
-  return {
-    payload: jsonBuffer({ errorType, errorMessage: `RequestId: ${job.invocation.requestId} Error: ${what}` }),
-    functionError: 'Unhandled',
-  };
-}
-
-/** Calls `onLine` for every complete line (without its newline) the stream yields. */
-function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
-  let partial = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    const text = partial + chunk;
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      onLine(text.slice(start, nl));
-      start = nl + 1;
-    }
-    partial = text.slice(start);
-  });
-  stream.on('end', () => {
-    if (partial) onLine(partial);
-    partial = '';
-  });
 }
 
 export type { Invocation };
