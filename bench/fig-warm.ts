@@ -31,6 +31,10 @@ export async function measureWarm(b: Bench): Promise<void> {
     add('warm_invoke_python', invokeRequest(b.lamina.url, pyName));
   }
   if (b.peer) add('peer_sls_offline_warm', invokeRequest(b.peer.endpoint, PEER_FUNCTION));
+  // The sandbox's share of a warm invoke: the same handler on the process-isolation server.
+  const plainName = `${b.prefix}-warm-node-plain`;
+  await createFunction(b.laminaProcess.client, plainName, NODE_NOOP);
+  add('warm_invoke_node_process_isolation', invokeRequest(b.laminaProcess.url, plainName));
 
   for (const t of targets) {
     await load.runClean({ request: t.request, concurrency: 1, count: plan.latencyWarmup }, `${t.figure} warm-up`);
@@ -44,7 +48,17 @@ export async function measureWarm(b: Bench): Promise<void> {
     }
   }
 
+  // Thaw included: 30 ms between invokes, so the environment is frozen (after 10 ms idle)
+  // each time one arrives.
+  const thawed: number[] = [];
+  const spaced = await load.runClean(
+    { request: invokeRequest(b.lamina.url, nodeName), concurrency: 1, count: Math.max(50, plan.latencyPerRound / 4), latencies: true, pauseMs: 30 },
+    'warm_invoke_node_thawed',
+  );
+  thawed.push(...spaced.latenciesMs!);
+
   const figs = new Map<string, Figure>();
+  figs.set('warm_invoke_node_thawed_p50', figure('warm_invoke_node_thawed_p50', 'ms', thawed));
   for (const t of targets) {
     figs.set(`${t.figure}_p50`, figure(`${t.figure}_p50`, 'ms', t.all));
     figs.set(`${t.figure}_p99`, figure(`${t.figure}_p99`, 'ms', t.roundP99));
@@ -52,7 +66,8 @@ export async function measureWarm(b: Bench): Promise<void> {
   const floor50 = figs.get('floor_two_hop_p50');
   const floor99 = figs.get('floor_two_hop_p99');
   b.add(floor50!, floor99!);
-  for (const name of ['warm_invoke_node', 'warm_invoke_python', 'peer_sls_offline_warm']) {
+  b.add(compare(figs.get('warm_invoke_node_thawed_p50')!, floor50));
+  for (const name of ['warm_invoke_node', 'warm_invoke_python', 'warm_invoke_node_process_isolation', 'peer_sls_offline_warm']) {
     const p50 = figs.get(`${name}_p50`);
     const p99 = figs.get(`${name}_p99`);
     b.add(compare(p50 ?? missing(`${name}_p50`, 'ms'), floor50), compare(p99 ?? missing(`${name}_p99`, 'ms'), floor99));

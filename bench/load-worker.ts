@@ -18,6 +18,8 @@ export interface LoadJob {
   readonly unique?: boolean;
   /** Use new connections for this job (a burst from clients that had none open). */
   readonly fresh?: boolean;
+  /** Wait this long between a loop's requests (an environment then freezes in between). */
+  readonly pauseMs?: number;
 }
 
 export interface LoadResult {
@@ -47,6 +49,7 @@ export async function runJob(client: SignedClient, job: LoadJob): Promise<LoadRe
 
   const loop = async (): Promise<void> => {
     while (more()) {
+      if (job.pauseMs && started > 0) await new Promise((r) => setTimeout(r, job.pauseMs));
       started++;
       let spec = job.request;
       if (job.unique) {
