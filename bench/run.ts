@@ -29,6 +29,7 @@ const EXPECTED: Record<string, [string, string][]> = {
       [`${n}_p50`, 'ms'],
       [`${n}_p99`, 'ms'],
     ]),
+    ['floor_two_hop_spaced_p50', 'ms'],
     ['warm_invoke_node_thawed_p50', 'ms'],
   ] as [string, string][],
   throughput: [
