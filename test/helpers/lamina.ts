@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { type Health, healthOf } from './http.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const BIN = path.join(REPO_ROOT, 'bin', 'lamina.js');
@@ -29,6 +30,8 @@ export interface LaminaProcess {
   aws(args: readonly string[], opts?: { cwd?: string }): Promise<CliResult>;
   /** Runs a python3 snippet with `lambda_client` (boto3) bound to this server. */
   boto3(code: string): Promise<CliResult>;
+  /** The server's /health document. */
+  health(): Promise<Health>;
   /** SIGTERM and wait for a clean exit. */
   stop(): Promise<number | null>;
   /** SIGKILL, as a crash would. */
@@ -135,6 +138,9 @@ function handle(
         '    config=botocore.config.Config(retries={"max_attempts": 0}))',
       ].join('\n');
       return run('python3', ['-c', `${prelude}\n${code}`], awsEnv);
+    },
+    health() {
+      return healthOf(url);
     },
     async stop() {
       sdk?.destroy();

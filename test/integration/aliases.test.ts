@@ -4,12 +4,10 @@
 // surviving a crash of the server.
 
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import {
   CreateAliasCommand,
   type CreateAliasCommandInput,
-  CreateFunctionCommand,
   DeleteAliasCommand,
   GetAliasCommand,
   GetFunctionCommand,
@@ -19,11 +17,11 @@ import {
   UpdateAliasCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
-import { signRequest } from '../../src/sigv4/index.js';
-import { assertExchangeMatchesModel, loadAwsModel } from '../helpers/aws-model.js';
-import { ACCOUNT, CREDENTIALS, type LaminaProcess, REGION, ROLE, startLamina } from '../helpers/lamina.js';
+import { expectAwsError } from '../helpers/aws-errors.js';
+import { createZipFunction } from '../helpers/functions.js';
+import { ACCOUNT, type LaminaProcess, REGION, startLamina } from '../helpers/lamina.js';
+import { checkedRequest } from '../helpers/raw.js';
 import { missing } from '../helpers/requirements.js';
-import { makeZip } from '../helpers/zip.js';
 
 const FN = 'alias-fn';
 const ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${FN}`;
@@ -35,55 +33,6 @@ const NO_MODEL = missing('python3', ['-c', 'import botocore'], 'python3-botocore
 let lamina: LaminaProcess;
 let sdk: LambdaClient;
 
-interface Raw {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-/** A signed request with its raw answer, errors included (for the model checks). */
-async function raw(method: string, path: string, body?: unknown): Promise<Raw> {
-  const url = new URL(path, lamina.url);
-  const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
-  const headers = signRequest(
-    { method, url, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: payload },
-    CREDENTIALS,
-    { region: REGION, service: 'lambda' },
-  );
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: { ...headers, 'content-length': String(payload.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-/** Sends a raw request and checks the exchange against the botocore model; returns the answer. */
-async function checked(method: string, path: string, body?: unknown): Promise<Raw> {
-  const res = await raw(method, path, body);
-  const model = loadAwsModel('lambda');
-  assert.ok(model, 'the botocore model is available');
-  assertExchangeMatchesModel(model, { method, path }, res);
-  return res;
-}
-
-async function expectError(p: Promise<unknown>, name: string, status: number, message: string): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as Error & { $metadata?: { httpStatusCode?: number } };
-    assert.equal(e.name, name, `${e.name}: ${e.message}`);
-    assert.equal(e.$metadata?.httpStatusCode, status);
-    assert.equal(e.message, message);
-    return;
-  }
-  assert.fail(`expected ${name}`);
-}
-
 const createAlias = (input: Omit<CreateAliasCommandInput, 'FunctionName'>, fn = FN) =>
   sdk.send(new CreateAliasCommand({ FunctionName: fn, ...input }));
 
@@ -91,16 +40,9 @@ describe('aliases', () => {
   before(async () => {
     lamina = await startLamina();
     sdk = lamina.sdk();
-    await sdk.send(
-      new CreateFunctionCommand({
-        FunctionName: FN,
-        Runtime: 'nodejs20.x',
-        Role: ROLE,
-        Handler: 'index.handler',
-        Code: { ZipFile: makeZip({ 'index.js': 'exports.handler = async () => process.env.STAGE;' }) },
-        Environment: { Variables: { STAGE: 'staging' } },
-      }),
-    );
+    await createZipFunction(sdk, FN, 'exports.handler = async () => process.env.STAGE;', {
+      Environment: { Variables: { STAGE: 'staging' } },
+    });
     await sdk.send(new PublishVersionCommand({ FunctionName: FN }));
     await sdk.send(new UpdateFunctionConfigurationCommand({ FunctionName: FN, Environment: { Variables: { STAGE: 'prod' } } }));
     const v2 = await sdk.send(new PublishVersionCommand({ FunctionName: FN }));
@@ -185,55 +127,55 @@ describe('aliases', () => {
   test('routing configuration errors, with AWS codes and messages', async () => {
     const bad = (RoutingConfig: CreateAliasCommandInput['RoutingConfig'], FunctionVersion = '1', fn = FN) =>
       createAlias({ Name: 'custom', FunctionVersion, RoutingConfig }, fn);
-    await expectError(
+    await expectAwsError(
       bad({ AdditionalVersionWeights: { '1': 0.8, '2': 0.2 } }),
       'InvalidParameterValueException',
       400,
       'Number of items in AdditionalVersionWeights cannot be greater than 1',
     );
-    await expectError(
+    await expectAwsError(
       bad({ AdditionalVersionWeights: { '2': 2 } }),
       'ValidationException',
       400,
       "1 validation error detected: Value '{2=2.0}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]",
     );
-    await expectError(
+    await expectAwsError(
       bad({ AdditionalVersionWeights: { '2': -1 } }),
       'ValidationException',
       400,
       "1 validation error detected: Value '{2=-1.0}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]",
     );
-    await expectError(
+    await expectAwsError(
       bad({ AdditionalVersionWeights: { $LATEST: 0.5 } }),
       'ValidationException',
       400,
       "1 validation error detected: Value '{$LATEST=0.5}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]",
     );
-    await expectError(
+    await expectAwsError(
       bad({ AdditionalVersionWeights: { '1': 0.5 } }),
       'InvalidParameterValueException',
       400,
       'Invalid function version 1. Function version 1 is already included in routing configuration.',
     );
-    await expectError(
+    await expectAwsError(
       bad({ AdditionalVersionWeights: { '2': 0.5 } }, '10'),
       'ResourceNotFoundException',
       404,
       `Function not found: ${ARN}:10`,
     );
-    await expectError(
+    await expectAwsError(
       bad({ AdditionalVersionWeights: { '10': 0.5 } }),
       'ResourceNotFoundException',
       404,
       `Function not found: ${ARN}:10`,
     );
-    await expectError(
+    await expectAwsError(
       bad({ AdditionalVersionWeights: { '1': 0.5 } }, '$LATEST'),
       'InvalidParameterValueException',
       400,
       '$LATEST is not supported for an alias pointing to more than 1 version',
     );
-    await expectError(
+    await expectAwsError(
       bad({ AdditionalVersionWeights: { '2': 0.5 } }, '1', `${FN}-unknown`),
       'ResourceNotFoundException',
       404,
@@ -241,13 +183,13 @@ describe('aliases', () => {
     );
     // The same rules hold when an update combines a new primary with the kept weights.
     await createAlias({ Name: 'split', FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '2': 0.3 } } });
-    await expectError(
+    await expectAwsError(
       sdk.send(new UpdateAliasCommand({ FunctionName: FN, Name: 'split', FunctionVersion: '2' })),
       'InvalidParameterValueException',
       400,
       'Invalid function version 2. Function version 2 is already included in routing configuration.',
     );
-    await expectError(
+    await expectAwsError(
       sdk.send(new UpdateAliasCommand({ FunctionName: FN, Name: 'split', FunctionVersion: '$LATEST' })),
       'InvalidParameterValueException',
       400,
@@ -260,26 +202,26 @@ describe('aliases', () => {
   test('names, duplicates and missing aliases', async () => {
     const dated = await createAlias({ Name: '2024-01-02', FunctionVersion: '1' });
     assert.equal(dated.AliasArn, `${ARN}:2024-01-02`);
-    await expectError(
+    await expectAwsError(
       createAlias({ Name: '2024', FunctionVersion: '1' }),
       'ValidationException',
       400,
       "1 validation error detected: Value '2024' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)",
     );
     await createAlias({ Name: 'dup', FunctionVersion: '1' });
-    await expectError(
+    await expectAwsError(
       createAlias({ Name: 'dup', FunctionVersion: '2' }),
       'ResourceConflictException',
       409,
       `Alias already exists: ${ARN}:dup`,
     );
-    await expectError(
+    await expectAwsError(
       sdk.send(new GetAliasCommand({ FunctionName: FN, Name: 'non-existent' })),
       'ResourceNotFoundException',
       404,
       `Cannot find alias arn: ${ARN}:non-existent`,
     );
-    await expectError(
+    await expectAwsError(
       sdk.send(new UpdateAliasCommand({ FunctionName: FN, Name: 'non-existent' })),
       'ResourceNotFoundException',
       404,
@@ -288,7 +230,7 @@ describe('aliases', () => {
     // Deleting an alias that does not exist succeeds, as on AWS.
     const gone = await sdk.send(new DeleteAliasCommand({ FunctionName: FN, Name: 'non-existent' }));
     assert.equal(gone.$metadata.httpStatusCode, 204);
-    await expectError(
+    await expectAwsError(
       sdk.send(new ListAliasesCommand({ FunctionName: 'no-such-fn' })),
       'ResourceNotFoundException',
       404,
@@ -298,7 +240,7 @@ describe('aliases', () => {
 
   test('UpdateAlias honours RevisionId', async () => {
     const alias = await createAlias({ Name: 'rev', FunctionVersion: '1' });
-    await expectError(
+    await expectAwsError(
       sdk.send(new UpdateAliasCommand({ FunctionName: FN, Name: 'rev', RevisionId: 'wrong' })),
       'PreconditionFailedException',
       412,
@@ -309,7 +251,7 @@ describe('aliases', () => {
     );
     assert.equal(updated.Description, 'something changed');
     assert.notEqual(updated.RevisionId, alias.RevisionId);
-    await expectError(
+    await expectAwsError(
       sdk.send(new UpdateAliasCommand({ FunctionName: FN, Name: 'rev', RevisionId: alias.RevisionId })),
       'PreconditionFailedException',
       412,
@@ -357,22 +299,22 @@ print(json.dumps({"status": a["ResponseMetadata"]["HTTPStatusCode"], "arn": a["A
 
   test('raw answers match the botocore model', { skip: NO_MODEL }, async () => {
     const base = `/2015-03-31/functions/${FN}/aliases`;
-    const created = await checked('POST', base, {
+    const created = await checkedRequest(lamina, 'POST', base, {
       Name: 'model',
       FunctionVersion: '1',
       RoutingConfig: { AdditionalVersionWeights: { '2': 0.1 } },
     });
     assert.equal(created.status, 201);
-    assert.equal((await checked('POST', base, { Name: 'model', FunctionVersion: '1' })).status, 409);
-    assert.equal((await checked('POST', base, { Name: '123', FunctionVersion: '1' })).status, 400);
-    assert.equal((await checked('GET', `${base}/model`)).status, 200);
-    assert.equal((await checked('GET', `${base}/nope`)).status, 404);
-    assert.equal((await checked('GET', `${base}?FunctionVersion=1&MaxItems=2`)).status, 200);
-    assert.equal((await checked('GET', `${base}?MaxItems=0`)).status, 400);
-    assert.equal((await checked('PUT', `${base}/model`, { Description: 'raw' })).status, 200);
-    assert.equal((await checked('PUT', `${base}/model`, { RevisionId: 'stale' })).status, 412);
-    assert.equal((await checked('DELETE', `${base}/model`)).status, 204);
-    assert.equal((await checked('DELETE', `${base}/123`)).status, 400);
+    assert.equal((await checkedRequest(lamina, 'POST', base, { Name: 'model', FunctionVersion: '1' })).status, 409);
+    assert.equal((await checkedRequest(lamina, 'POST', base, { Name: '123', FunctionVersion: '1' })).status, 400);
+    assert.equal((await checkedRequest(lamina, 'GET', `${base}/model`)).status, 200);
+    assert.equal((await checkedRequest(lamina, 'GET', `${base}/nope`)).status, 404);
+    assert.equal((await checkedRequest(lamina, 'GET', `${base}?FunctionVersion=1&MaxItems=2`)).status, 200);
+    assert.equal((await checkedRequest(lamina, 'GET', `${base}?MaxItems=0`)).status, 400);
+    assert.equal((await checkedRequest(lamina, 'PUT', `${base}/model`, { Description: 'raw' })).status, 200);
+    assert.equal((await checkedRequest(lamina, 'PUT', `${base}/model`, { RevisionId: 'stale' })).status, 412);
+    assert.equal((await checkedRequest(lamina, 'DELETE', `${base}/model`)).status, 204);
+    assert.equal((await checkedRequest(lamina, 'DELETE', `${base}/123`)).status, 400);
   });
 
   test('aliases survive a crash of the server', async () => {

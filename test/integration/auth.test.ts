@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { presignUrl, signRequest } from '../../src/sigv4/index.js';
+import { awsFailure } from '../helpers/aws-errors.js';
 import { CREDENTIALS, type LaminaProcess, REGION, REPO_ROOT, ROLE, startLamina } from '../helpers/lamina.js';
 import { missing } from '../helpers/requirements.js';
 import { makeZip } from '../helpers/zip.js';
@@ -86,19 +87,26 @@ function assertDenied(a: Answer, status: number, code: string, message?: string 
   else if (message) assert.match(text, message);
 }
 
+/** A CreateFunction request body, as JSON text. */
+const createBody = (name: string): string =>
+  JSON.stringify({
+    FunctionName: name,
+    Runtime: 'python3.12',
+    Role: ROLE,
+    Handler: 'index.handler',
+    Code: { ZipFile: makeZip({ 'index.py': 'x = 1\n' }).toString('base64') },
+  });
+
 const client = (creds: { accessKeyId: string; secretAccessKey: string }, extra: Record<string, unknown> = {}): LambdaClient =>
   new LambdaClient({ endpoint: lamina.url, region: REGION, credentials: creds, maxAttempts: 1, ...extra });
 
 async function sdkError(c: LambdaClient): Promise<{ name: string; status: number | undefined; message: string }> {
   try {
-    await c.send(new ListFunctionsCommand({}));
-  } catch (err) {
-    const e = err as Error & { $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
+    const { name, status, message } = await awsFailure(c.send(new ListFunctionsCommand({})), 'expected the call to be refused');
+    return { name, status, message };
   } finally {
     c.destroy();
   }
-  assert.fail('expected the call to be refused');
 }
 
 describe('authentication', () => {
@@ -147,13 +155,7 @@ describe('authentication', () => {
   });
 
   test('a tampered body, path, query or signed header: 403 InvalidSignatureException, nothing done', async () => {
-    const body = JSON.stringify({
-      FunctionName: 'tampered',
-      Runtime: 'python3.12',
-      Role: ROLE,
-      Handler: 'index.handler',
-      Code: { ZipFile: makeZip({ 'index.py': 'x = 1\n' }).toString('base64') },
-    });
+    const body = createBody('tampered');
     const { url, headers } = signed('POST', '/2015-03-31/functions', body);
     const evil = body.replace('tampered', 'tampere2');
     assertDenied(await send(url, 'POST', headers, evil), 403, 'InvalidSignatureException', MISMATCH);
@@ -177,13 +179,7 @@ describe('authentication', () => {
   });
 
   test('UNSIGNED-PAYLOAD is accepted, and the body is still read', async () => {
-    const body = JSON.stringify({
-      FunctionName: 'unsigned-payload',
-      Runtime: 'python3.12',
-      Role: ROLE,
-      Handler: 'index.handler',
-      Code: { ZipFile: makeZip({ 'index.py': 'x = 1\n' }).toString('base64') },
-    });
+    const body = createBody('unsigned-payload');
     const { url, headers } = signed('POST', '/2015-03-31/functions', 'ignored', { headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
     const a = await send(url, 'POST', headers, body);
     assert.equal(a.status, 201, JSON.stringify(a.body));

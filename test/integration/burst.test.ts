@@ -11,10 +11,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CreateFunctionCommand, type LambdaClient, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
-import { type LaminaProcess, ROLE, startLamina } from '../helpers/lamina.js';
+import { type LambdaClient, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
+import { createZipFunction } from '../helpers/functions.js';
+import { type LaminaProcess, startLamina } from '../helpers/lamina.js';
 import { missing } from '../helpers/requirements.js';
-import { makeZip } from '../helpers/zip.js';
 
 const NO_BOTO3 = missing('python3', ['-c', 'import boto3'], 'python3-boto3');
 const NO_AWS = missing('aws', ['--version'], 'awscli');
@@ -39,36 +39,8 @@ let sdk: LambdaClient;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Health {
-  environments: { environments: number; byState: Record<string, number> };
-  /** Prewarmed runtimes waiting, per runtime (absent when prewarming is off). */
-  prewarmed?: Record<string, number>;
-}
-
-function health(): Promise<Health> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(new URL('/health', lamina.url), (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (d: string) => (body += d));
-        res.on('end', () => resolve(JSON.parse(body)));
-      })
-      .on('error', reject);
-  });
-}
-
-async function create(name: string): Promise<void> {
-  await sdk.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'python3.12',
-      Role: ROLE,
-      Handler: 'app.handler',
-      Timeout: 60,
-      Code: { ZipFile: makeZip({ 'app.py': HANDLER }) },
-    }),
-  );
-}
+const create = (name: string) =>
+  createZipFunction(sdk, name, { 'app.py': HANDLER }, { Runtime: 'python3.12', Handler: 'app.handler', Timeout: 60 });
 
 interface Outcome {
   readonly ok?: number;
@@ -233,7 +205,7 @@ describe('bursts of 100 concurrent invocations', { skip: NO_BOTO3 || NO_AWS }, (
   test('afterwards no environment and no sandbox process is left', async () => {
     let envs = -1;
     for (let i = 0; i < 150; i++) {
-      envs = (await health()).environments.environments;
+      envs = (await lamina.health()).environments.environments;
       if (envs === 0) break;
       await sleep(100);
     }
@@ -259,7 +231,7 @@ describe('bursts of 100 concurrent invocations', { skip: NO_BOTO3 || NO_AWS }, (
       }
       leftovers.push(`${pid}: ${args.join(' ').slice(-300)}`);
     }
-    const prewarmed = Object.values((await health()).prewarmed ?? {}).reduce((a, b) => a + b, 0);
+    const prewarmed = Object.values((await lamina.health()).prewarmed ?? {}).reduce((a, b) => a + b, 0);
     // Each sandbox shows as bwrap and its child in the new pid namespace.
     assert.ok(waitingCells <= 2 * prewarmed, `${waitingCells} cell processes for ${prewarmed} prewarmed runtimes`);
     assert.deepEqual(leftovers, [], 'no process of the server’s sandboxes is left');

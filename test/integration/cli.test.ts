@@ -1,22 +1,23 @@
-// The `lamina` command against a real server: invoke (payloads, --tail, qualifiers, function
-// and API errors), logs (format, qualifiers, custom groups, --follow until SIGINT), help,
-// and the exit codes (0 ok, 1 refused, 2 usage, 3 no server).
+// The `lamina` command against a real server: functions and runtimes (the tables), invoke
+// (payloads, --tail, qualifiers, function and API errors), logs (format, qualifiers, custom
+// groups, --follow until SIGINT), help, and the exit codes (0 ok, 1 refused, 2 usage, 3 no server).
 
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  CreateFunctionCommand,
   InvokeCommand,
   type LambdaClient,
+  ListFunctionsCommand,
   PublishVersionCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
-import { type CliResult, type LaminaProcess, REPO_ROOT, ROLE, startLamina } from '../helpers/lamina.js';
+import { createZipFunction } from '../helpers/functions.js';
+import { type CliResult, type LaminaProcess, REPO_ROOT, startLamina } from '../helpers/lamina.js';
 import { makeZip } from '../helpers/zip.js';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'lamina.js');
@@ -53,19 +54,6 @@ async function eventually<T>(check: () => Promise<T>): Promise<T> {
   }
 }
 
-async function createFunction(name: string, code: string, extra: Record<string, unknown> = {}): Promise<void> {
-  await sdk.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Role: ROLE,
-      Handler: 'index.handler',
-      Code: { ZipFile: makeZip({ 'index.js': code }) },
-      ...extra,
-    }),
-  );
-}
-
 const ECHO = `exports.handler = async (event) => { console.log('event ' + JSON.stringify(event)); return { got: event }; };`;
 
 /** A port where nothing listens. */
@@ -82,8 +70,8 @@ describe('lamina CLI', () => {
     lamina = await startLamina();
     sdk = lamina.sdk();
     scratch = mkdtempSync(path.join(os.tmpdir(), 'lamina-cli-'));
-    await createFunction('echo', ECHO);
-    await createFunction('thrower', `exports.handler = async () => { console.log('about to fail'); throw new TypeError('boom'); };`);
+    await createZipFunction(sdk, 'echo', ECHO);
+    await createZipFunction(sdk, 'thrower', `exports.handler = async () => { console.log('about to fail'); throw new TypeError('boom'); };`);
   });
   after(async () => {
     await lamina.dispose();
@@ -110,6 +98,94 @@ describe('lamina CLI', () => {
       const r = await cli(args, port);
       assert.equal(r.code, 3, r.stderr);
       assert.match(r.stderr, /no Lamina server answers/);
+    }
+  });
+
+  test('--help lists every command: serve, functions, invoke, logs, runtimes, help', async () => {
+    const help = await cli(['--help']);
+    assert.equal(help.code, 0, help.stderr);
+    assert.equal(help.stderr, '');
+    assert.match(help.stdout, /^Usage: lamina <command>/);
+    for (const command of ['serve', 'functions', 'invoke', 'logs', 'runtimes', 'help']) {
+      assert.match(help.stdout, new RegExp(`^ {2}${command}\\b.*\\S`, 'm'), `--help lists and explains ${command}`);
+    }
+    assert.deepEqual(await cli(['help']), help, 'lamina help prints the same');
+  });
+
+  test('functions prints a table of the functions as ListFunctions has them; exit 0', async () => {
+    await createZipFunction(sdk, 'listed-for-cli', ECHO, { MemorySize: 256, Timeout: 7 });
+    const r = await cli(['functions']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const [header, ...rows] = r.stdout.trimEnd().split('\n').map((l) => l.split(/ {2,}/));
+    assert.deepEqual(header, ['NAME', 'RUNTIME', 'MEMORY', 'TIMEOUT', 'CODE SIZE', 'LAST MODIFIED']);
+    const listed = await sdk.send(new ListFunctionsCommand({}));
+    assert.equal(listed.NextMarker, undefined);
+    const expected = (listed.Functions ?? []).map((f) => [
+      f.FunctionName,
+      f.Runtime,
+      `${f.MemorySize} MB`,
+      `${f.Timeout} s`,
+      `${f.CodeSize} B`,
+      f.LastModified,
+    ]);
+    assert.deepEqual(rows, expected);
+    const names = rows.map((row) => row[0]);
+    for (const name of ['echo', 'thrower', 'listed-for-cli']) assert.ok(names.includes(name), `${name} is listed`);
+    const mine = rows.find((row) => row[0] === 'listed-for-cli')!;
+    assert.deepEqual(mine.slice(1, 4), ['nodejs20.x', '256 MB', '7 s']);
+    assert.match(mine[5]!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/);
+  });
+
+  test('functions on a server without functions says so; exit 0', async () => {
+    const empty = await startLamina();
+    try {
+      const r = await cli(['functions'], empty.port);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, '');
+      assert.match(r.stdout, /^No functions yet\. Create one with: aws --endpoint-url <lamina> lambda create-function/);
+      assert.equal(r.stdout.trimEnd().split('\n').length, 1, 'no table');
+    } finally {
+      await empty.dispose();
+    }
+  });
+
+  test('runtimes lists nodejs20.x and python3.X with their executables, and provided.al2023; exit 0', async () => {
+    const r = await cli(['runtimes']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const [header, ...rows] = r.stdout.trimEnd().split('\n').map((l) => l.split(/ {2,}/));
+    assert.deepEqual(header, ['RUNTIME', 'VERSION', 'EXECUTABLE', 'NOTE']);
+    const byId = new Map(rows.map((row) => [row[0]!, row.slice(1)]));
+
+    // Node.js: the server's own node (the one running these tests) for every nodejs*.x.
+    assert.deepEqual(byId.get('nodejs20.x')?.slice(0, 2), [process.versions.node, process.execPath]);
+    // Python: every CPython 3.X found, each with its interpreter.
+    const pythons = rows.filter((row) => /^python3\.\d+$/.test(row[0]!));
+    assert.ok(pythons.length > 0, `a python3.X runtime is listed:\n${r.stdout}`);
+    for (const [id, version, executable] of pythons) {
+      assert.equal(version, id!.slice('python'.length));
+      assert.ok(executable !== undefined && path.isAbsolute(executable) && existsSync(executable), `${id}: ${executable}`);
+      assert.match(path.basename(executable), /^python3(\.\d+)?$/);
+    }
+    // provided.*: the function brings its own bootstrap.
+    assert.deepEqual(byId.get('provided.al2023'), ['-', "(the function's bootstrap)"]);
+
+    // The same runtimes /health reports, row for row.
+    const { runtimes } = await lamina.health();
+    assert.deepEqual(
+      rows,
+      runtimes.map((rt) => [rt.id, rt.version ?? '-', rt.executable ?? "(the function's bootstrap)", ...(rt.warning ? [rt.warning] : [])]),
+    );
+  });
+
+  test('functions and runtimes with no server answering: exit 3', async () => {
+    const port = await freePort();
+    for (const args of [['functions'], ['runtimes']]) {
+      const r = await cli(args, port);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /no Lamina server answers/);
+      assert.equal(r.stdout, '');
     }
   });
 
@@ -205,7 +281,7 @@ describe('lamina CLI', () => {
   });
 
   test('logs: a function that never ran prints nothing; an unknown one exits 1', async () => {
-    await createFunction('never-ran', ECHO);
+    await createZipFunction(sdk, 'never-ran', ECHO);
     const quiet = await cli(['logs', 'never-ran']);
     assert.equal(quiet.code, 0, quiet.stderr);
     assert.equal(quiet.stdout, '');
@@ -227,7 +303,7 @@ describe('lamina CLI', () => {
   });
 
   test('logs follows the function’s LoggingConfig.LogGroup', async () => {
-    await createFunction('custom-group', ECHO, { LoggingConfig: { LogFormat: 'Text', LogGroup: '/custom/lamina-cli' } });
+    await createZipFunction(sdk, 'custom-group', ECHO, { LoggingConfig: { LogFormat: 'Text', LogGroup: '/custom/lamina-cli' } });
     await cli(['invoke', 'custom-group', '--payload', '{"marker":"custom"}']);
     await eventually(async () => {
       const r = await cli(['logs', 'custom-group']);
@@ -239,7 +315,7 @@ describe('lamina CLI', () => {
 
   test('invoke and logs with --qualifier pick a version', async () => {
     const v = (tag: string) => `exports.handler = async (event) => { console.log('version ${tag} ' + JSON.stringify(event)); return '${tag}'; };`;
-    await createFunction('versioned', v('one'));
+    await createZipFunction(sdk, 'versioned', v('one'));
     await sdk.send(new PublishVersionCommand({ FunctionName: 'versioned' }));
     await sdk.send(new UpdateFunctionCodeCommand({ FunctionName: 'versioned', ZipFile: makeZip({ 'index.js': v('two') }) }));
     const latest = await eventually(async () => {
@@ -265,7 +341,7 @@ describe('lamina CLI', () => {
   });
 
   test('logs --follow prints new lines as they come, once each, until SIGINT', async () => {
-    await createFunction('followed', ECHO);
+    await createZipFunction(sdk, 'followed', ECHO);
     await sdk.send(new InvokeCommand({ FunctionName: 'followed', Payload: Buffer.from('{"marker":"before"}') }));
     const child = spawn(process.execPath, [BIN, 'logs', 'followed', '--follow'], {
       env: cliEnv(lamina.port),

@@ -4,10 +4,8 @@
 // model, and reservations surviving a crash of the server.
 
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import {
-  CreateFunctionCommand,
   DeleteFunctionCommand,
   DeleteFunctionConcurrencyCommand,
   GetAccountSettingsCommand,
@@ -20,9 +18,12 @@ import {
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
-import { signRequest } from '../../src/sigv4/index.js';
+import { expectAwsError } from '../helpers/aws-errors.js';
 import { assertExchangeMatchesModel, loadAwsModel } from '../helpers/aws-model.js';
-import { ACCOUNT, CREDENTIALS, type LaminaProcess, REGION, ROLE, startLamina } from '../helpers/lamina.js';
+import { createZipFunction } from '../helpers/functions.js';
+import { httpGet } from '../helpers/http.js';
+import { ACCOUNT, type LaminaProcess, REGION, startLamina } from '../helpers/lamina.js';
+import { checkedRequest } from '../helpers/raw.js';
 import { missing } from '../helpers/requirements.js';
 import { makeZip } from '../helpers/zip.js';
 
@@ -38,61 +39,7 @@ const NO_MODEL = missing('python3', ['-c', 'import botocore'], 'python3-botocore
 let lamina: LaminaProcess;
 let sdk: LambdaClient;
 
-interface Raw {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-/** A signed request with its raw answer, errors included (for the model checks). */
-async function raw(method: string, path: string, body?: unknown): Promise<Raw> {
-  const url = new URL(path, lamina.url);
-  const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
-  const headers = signRequest(
-    { method, url, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: payload },
-    CREDENTIALS,
-    { region: REGION, service: 'lambda' },
-  );
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: { ...headers, 'content-length': String(payload.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function checked(method: string, path: string, body?: unknown): Promise<Raw> {
-  const res = await raw(method, path, body);
-  const model = loadAwsModel('lambda');
-  assert.ok(model, 'the botocore model is available');
-  assertExchangeMatchesModel(model, { method, path }, res);
-  return res;
-}
-
-async function expectError(p: Promise<unknown>, name: string, status: number, message: string): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as Error & { $metadata?: { httpStatusCode?: number } };
-    assert.equal(e.name, name, `${e.name}: ${e.message}`);
-    assert.equal(e.$metadata?.httpStatusCode, status);
-    assert.equal(e.message, message);
-    return;
-  }
-  assert.fail(`expected ${name}`);
-}
-
 const zip = (tag: string) => makeZip({ 'index.js': `exports.handler = async () => ${JSON.stringify(tag)};` });
-
-async function createFunction(name: string, code: Buffer): Promise<void> {
-  await sdk.send(
-    new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile: code } }),
-  );
-}
 
 const settings = (): Promise<GetAccountSettingsCommandOutput> => sdk.send(new GetAccountSettingsCommand({}));
 const put = (name: string, n: number) =>
@@ -120,7 +67,7 @@ describe('reserved concurrency and account settings', () => {
     assert.deepEqual(empty.AccountUsage, { TotalCodeSize: 0, FunctionCount: 0 });
 
     const codeA = zip('a');
-    await createFunction('conc-a', codeA);
+    await createZipFunction(sdk, 'conc-a', codeA);
     const one = await settings();
     assert.deepEqual(one.AccountUsage, { TotalCodeSize: codeA.length, FunctionCount: 1 });
 
@@ -135,7 +82,7 @@ describe('reserved concurrency and account settings', () => {
     assert.equal((await settings()).AccountUsage?.TotalCodeSize, 3 * codeA.length);
 
     const codeB = zip('b-with-a-longer-body');
-    await createFunction('conc-b', codeB);
+    await createZipFunction(sdk, 'conc-b', codeB);
     assert.deepEqual((await settings()).AccountUsage, { TotalCodeSize: 3 * codeA.length + codeB.length, FunctionCount: 2 });
   });
 
@@ -161,11 +108,11 @@ describe('reserved concurrency and account settings', () => {
   });
 
   test('at least 100 stay unreserved across the account', async () => {
-    await expectError(put('conc-a', 1001), 'InvalidParameterValueException', 400, BELOW_MINIMUM);
-    await expectError(put('conc-a', 901), 'InvalidParameterValueException', 400, BELOW_MINIMUM);
+    await expectAwsError(put('conc-a', 1001), 'InvalidParameterValueException', 400, BELOW_MINIMUM);
+    await expectAwsError(put('conc-a', 901), 'InvalidParameterValueException', 400, BELOW_MINIMUM);
     await put('conc-a', 900);
     assert.equal((await settings()).AccountLimit?.UnreservedConcurrentExecutions, 100);
-    await expectError(put('conc-b', 1), 'InvalidParameterValueException', 400, BELOW_MINIMUM);
+    await expectAwsError(put('conc-b', 1), 'InvalidParameterValueException', 400, BELOW_MINIMUM);
     // Re-reserving for the same function replaces its own share rather than adding to it.
     await put('conc-a', 850);
     await put('conc-b', 50);
@@ -176,17 +123,17 @@ describe('reserved concurrency and account settings', () => {
   });
 
   test('refusals: unknown function, qualified names, bad values', async () => {
-    await expectError(put('doesnotexist', 1), 'ResourceNotFoundException', 404, `Function not found: ${PREFIX}doesnotexist:$LATEST`);
-    await expectError(get('doesnotexist'), 'ResourceNotFoundException', 404, `Function not found: ${PREFIX}doesnotexist`);
-    await expectError(
+    await expectAwsError(put('doesnotexist', 1), 'ResourceNotFoundException', 404, `Function not found: ${PREFIX}doesnotexist:$LATEST`);
+    await expectAwsError(get('doesnotexist'), 'ResourceNotFoundException', 404, `Function not found: ${PREFIX}doesnotexist`);
+    await expectAwsError(
       sdk.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'doesnotexist' })),
       'ResourceNotFoundException',
       404,
       `Function not found: ${PREFIX}doesnotexist`,
     );
-    await expectError(put(`${PREFIX}conc-a:$LATEST`, 0), 'InvalidParameterValueException', 400, QUALIFIED);
-    await expectError(get('conc-a:1'), 'InvalidParameterValueException', 400, QUALIFIED);
-    await expectError(
+    await expectAwsError(put(`${PREFIX}conc-a:$LATEST`, 0), 'InvalidParameterValueException', 400, QUALIFIED);
+    await expectAwsError(get('conc-a:1'), 'InvalidParameterValueException', 400, QUALIFIED);
+    await expectAwsError(
       put('conc-a', -1),
       'ValidationException',
       400,
@@ -224,26 +171,18 @@ print(json.dumps({"got": g.get("ReservedConcurrentExecutions"), "status": d["Res
 
   test('raw answers match the botocore model', { skip: NO_MODEL }, async () => {
     const put1 = '/2017-10-31/functions/conc-a/concurrency';
-    assert.equal((await checked('PUT', put1, { ReservedConcurrentExecutions: 5 })).status, 200);
-    assert.equal((await checked('PUT', put1, { ReservedConcurrentExecutions: 2000 })).status, 400);
-    assert.equal((await checked('PUT', put1, {})).status, 400);
-    assert.equal((await checked('GET', '/2019-09-30/functions/conc-a/concurrency')).status, 200);
-    assert.equal((await checked('GET', '/2019-09-30/functions/nope/concurrency')).status, 404);
-    assert.equal((await checked('DELETE', put1)).status, 204);
-    assert.equal((await checked('DELETE', '/2017-10-31/functions/nope/concurrency')).status, 404);
-    const none = await checked('GET', '/2019-09-30/functions/conc-a/concurrency');
+    assert.equal((await checkedRequest(lamina, 'PUT', put1, { ReservedConcurrentExecutions: 5 })).status, 200);
+    assert.equal((await checkedRequest(lamina, 'PUT', put1, { ReservedConcurrentExecutions: 2000 })).status, 400);
+    assert.equal((await checkedRequest(lamina, 'PUT', put1, {})).status, 400);
+    assert.equal((await checkedRequest(lamina, 'GET', '/2019-09-30/functions/conc-a/concurrency')).status, 200);
+    assert.equal((await checkedRequest(lamina, 'GET', '/2019-09-30/functions/nope/concurrency')).status, 404);
+    assert.equal((await checkedRequest(lamina, 'DELETE', put1)).status, 204);
+    assert.equal((await checkedRequest(lamina, 'DELETE', '/2017-10-31/functions/nope/concurrency')).status, 404);
+    const none = await checkedRequest(lamina, 'GET', '/2019-09-30/functions/conc-a/concurrency');
     assert.deepEqual(JSON.parse(none.body.toString('utf8')), {});
-    assert.equal((await checked('GET', '/2016-08-19/account-settings')).status, 200);
+    assert.equal((await checkedRequest(lamina, 'GET', '/2016-08-19/account-settings')).status, 200);
     // GetAccountSettings models no client error; an unsigned request still gets AWS's shape.
-    const unsigned = await new Promise<Raw>((resolve, reject) => {
-      http
-        .get(new URL('/2016-08-19/account-settings', lamina.url), (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        })
-        .on('error', reject);
-    });
+    const unsigned = await httpGet(new URL('/2016-08-19/account-settings', lamina.url));
     assert.equal(unsigned.status, 403);
     const model = loadAwsModel('lambda');
     assert.ok(model);

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -27,6 +26,9 @@ import {
   waitUntilFunctionExists,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
+import { expectAwsError } from '../helpers/aws-errors.js';
+import { createZipFunction } from '../helpers/functions.js';
+import { httpGet } from '../helpers/http.js';
 import { ACCOUNT, type LaminaProcess, REGION, REPO_ROOT, ROLE, startLamina } from '../helpers/lamina.js';
 import { missing } from '../helpers/requirements.js';
 import { makeZip } from '../helpers/zip.js';
@@ -60,59 +62,8 @@ function zipDir(dir: string): Buffer {
   return makeZip(files);
 }
 
-function create(name: string, extra: Partial<CreateFunctionCommandInput> = {}): Promise<FunctionConfiguration> {
-  return sdk.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Role: ROLE,
-      Handler: 'index.handler',
-      Code: { ZipFile: handlerZip(name) },
-      ...extra,
-    }),
-  );
-}
-
-interface AwsFailure {
-  readonly name: string;
-  readonly status: number | undefined;
-  readonly message: string;
-  readonly fields: Record<string, unknown>;
-}
-
-/** The AWS error a rejected SDK call carries (fails the test if the call succeeded). */
-async function failure(p: Promise<unknown>): Promise<AwsFailure> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as Error & { $metadata?: { httpStatusCode?: number } } & Record<string, unknown>;
-    return { name: e.name, status: e.$metadata?.httpStatusCode, message: e.message, fields: e };
-  }
-  assert.fail('expected the call to fail');
-}
-
-async function expectError(p: Promise<unknown>, name: string, status: number, message?: string | RegExp): Promise<AwsFailure> {
-  const f = await failure(p);
-  assert.equal(f.name, name, `${f.name}: ${f.message}`);
-  assert.equal(f.status, status);
-  if (typeof message === 'string') assert.equal(f.message, message);
-  else if (message) assert.match(f.message, message);
-  return f;
-}
-
-/** GETs a URL with plain node:http (no signing), as a browser following Code.Location would. */
-function download(url: string): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
+const create = (name: string, extra: Partial<CreateFunctionCommandInput> = {}): Promise<FunctionConfiguration> =>
+  createZipFunction(sdk, name, handlerZip(name), extra);
 
 function json<T = Record<string, unknown>>(text: string): T {
   return JSON.parse(text) as T;
@@ -299,7 +250,7 @@ describe('functions', () => {
       assert.equal(got.Code?.RepositoryType, 'S3');
       const location = got.Code?.Location ?? '';
       assert.match(location, /^http:\/\//);
-      const dl = await download(location);
+      const dl = await httpGet(location);
       assert.equal(dl.status, 200);
       assert.ok(dl.body.equals(zip), 'Code.Location serves the uploaded zip byte for byte');
       assert.equal(sha256b64(dl.body), c.CodeSha256);
@@ -314,22 +265,22 @@ describe('functions', () => {
       const got = await sdk.send(new GetFunctionCommand({ FunctionName: 'lifecycle' }));
       const url = new URL(got.Code!.Location!);
       url.searchParams.set('X-Amz-Signature', '0'.repeat(64));
-      const dl = await download(url.toString());
+      const dl = await httpGet(url.toString());
       assert.equal(dl.status, 403);
     });
 
     test('Qualifier=$LATEST names the ARN with its qualifier; an unknown version or alias is 404', async () => {
       const latest = await sdk.send(new GetFunctionConfigurationCommand({ FunctionName: 'lifecycle', Qualifier: '$LATEST' }));
       assert.equal(latest.FunctionArn, `${ARN_PREFIX}lifecycle:$LATEST`);
-      await expectError(
+      await expectAwsError(
         sdk.send(new GetFunctionCommand({ FunctionName: 'lifecycle', Qualifier: '1221' })),
         'ResourceNotFoundException', 404, `Function not found: ${ARN_PREFIX}lifecycle:1221`,
       );
-      await expectError(
+      await expectAwsError(
         sdk.send(new GetFunctionConfigurationCommand({ FunctionName: 'lifecycle', Qualifier: 'prod' })),
         'ResourceNotFoundException', 404, `Function not found: ${ARN_PREFIX}lifecycle:prod`,
       );
-      const f = await expectError(
+      const f = await expectAwsError(
         sdk.send(new GetFunctionCommand({ FunctionName: 'i-dont-exist' })),
         'ResourceNotFoundException', 404, `Function not found: ${ARN_PREFIX}i-dont-exist`,
       );
@@ -341,15 +292,15 @@ describe('functions', () => {
         const c = await sdk.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
         assert.equal(c.FunctionName, 'lifecycle', name);
       }
-      await expectError(
+      await expectAwsError(
         sdk.send(new GetFunctionCommand({ FunctionName: `${ARN_PREFIX}lifecycle:1`, Qualifier: '$LATEST' })),
         'InvalidParameterValueException', 400, 'The derived qualifier from the function name does not match the specified qualifier.',
       );
-      await expectError(
+      await expectAwsError(
         sdk.send(new GetFunctionCommand({ FunctionName: 'arn:aws:lambda:eu-central-1:000000000000:function:lifecycle' })),
         'ResourceNotFoundException', 404, "Functions from 'eu-central-1' are not reachable in this region ('us-east-1')",
       );
-      await expectError(
+      await expectAwsError(
         sdk.send(new GetFunctionCommand({ FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:lifecycle' })),
         'AccessDeniedException', 403,
       );
@@ -367,23 +318,23 @@ describe('functions', () => {
 
   describe('create errors', () => {
     test('a duplicate name is 409 ResourceConflictException', async () => {
-      await expectError(create('lifecycle'), 'ResourceConflictException', 409, 'Function already exist: lifecycle');
+      await expectAwsError(create('lifecycle'), 'ResourceConflictException', 409, 'Function already exist: lifecycle');
     });
 
     test('an unknown runtime is InvalidParameterValueException listing the available ones', async () => {
       for (const runtime of ['non-existent-runtime', 'PYTHON3.9']) {
-        const f = await expectError(create('bad-runtime', { Runtime: runtime as Runtime }), 'InvalidParameterValueException', 400);
+        const f = await expectAwsError(create('bad-runtime', { Runtime: runtime as Runtime }), 'InvalidParameterValueException', 400);
         const m = /^Value (.+) at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: \[(.+)\] or be a valid ARN$/.exec(f.message);
         assert.ok(m, f.message);
         assert.equal(m[1], runtime);
         const listed = m[2]!.split(', ');
         for (const id of ['nodejs20.x', 'python3.6', 'provided.al2023']) assert.ok(listed.includes(id), `${id} in ${m[2]}`);
       }
-      await expectError(sdk.send(new GetFunctionCommand({ FunctionName: 'bad-runtime' })), 'ResourceNotFoundException', 404);
+      await expectAwsError(sdk.send(new GetFunctionCommand({ FunctionName: 'bad-runtime' })), 'ResourceNotFoundException', 404);
     });
 
     test('a role that is no role ARN is a ValidationException', async () => {
-      await expectError(
+      await expectAwsError(
         create('bad-role', { Role: 'r1' }),
         'ValidationException', 400,
         "1 validation error detected: Value 'r1' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
@@ -391,12 +342,12 @@ describe('functions', () => {
     });
 
     test('architectures are checked as AWS checks them', async () => {
-      await expectError(
+      await expectAwsError(
         create('bad-arch', { Architectures: ['x86_64', 'arm64'] }),
         'ValidationException', 400,
         "1 validation error detected: Value '[x86_64, arm64]' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1",
       );
-      await expectError(
+      await expectAwsError(
         create('bad-arch', { Architectures: ['X86_64' as 'x86_64'] }),
         'ValidationException', 400,
         "1 validation error detected: Value '[X86_64]' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]",
@@ -404,17 +355,17 @@ describe('functions', () => {
     });
 
     test('timeout and memory ranges are ValidationExceptions', async () => {
-      await expectError(
+      await expectAwsError(
         create('bad-timeout', { Timeout: 3000 }),
         'ValidationException', 400,
         "1 validation error detected: Value '3000' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900",
       );
-      await expectError(
+      await expectAwsError(
         create('bad-memory', { MemorySize: 64 }),
         'ValidationException', 400,
         "1 validation error detected: Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128",
       );
-      await expectError(
+      await expectAwsError(
         create('bad-both', { Timeout: 0, MemorySize: 10241 }),
         'ValidationException', 400,
         /^2 validation errors detected: Value '0' at 'timeout' failed to satisfy constraint: Member must have value greater than or equal to 1; Value '10241' at 'memorySize' failed to satisfy constraint: Member must have value less than or equal to 10240$/,
@@ -427,17 +378,17 @@ describe('functions', () => {
       const ok = await create('env-at-limit', { Environment: { Variables: { LARGE_VAR: at } } });
       assert.equal(ok.Environment?.Variables?.LARGE_VAR, at);
       const over = { SMALL_VAR: 'ok', LARGE_VAR: 'x'.repeat(4064) };
-      const f = await expectError(create('env-over-limit', { Environment: { Variables: over } }), 'InvalidParameterValueException', 400);
+      const f = await expectAwsError(create('env-over-limit', { Environment: { Variables: over } }), 'InvalidParameterValueException', 400);
       assert.equal(
         f.message,
         'Lambda was unable to configure your environment variables because the environment variables you have provided ' +
           `exceeded the 4KB limit. String measured: ${JSON.stringify(over)}`,
       );
-      await expectError(sdk.send(new GetFunctionCommand({ FunctionName: 'env-over-limit' })), 'ResourceNotFoundException', 404);
+      await expectAwsError(sdk.send(new GetFunctionCommand({ FunctionName: 'env-over-limit' })), 'ResourceNotFoundException', 404);
     });
 
     test('reserved environment keys are refused', async () => {
-      await expectError(
+      await expectAwsError(
         create('env-reserved', { Environment: { Variables: { AWS_REGION: 'eu-west-1', FINE: '1' } } }),
         'InvalidParameterValueException', 400,
         'Lambda was unable to configure your environment variables because the environment variables you have provided ' +
@@ -446,36 +397,36 @@ describe('functions', () => {
     });
 
     test('bytes that are no zip are refused with AWS message', async () => {
-      await expectError(
+      await expectAwsError(
         create('not-a-zip', { Code: { ZipFile: Buffer.from('this is not a zipfile, just a random string') } }),
         'InvalidParameterValueException', 400,
         'Could not unzip uploaded file. Please check your file, then try to upload again.',
       );
-      await expectError(sdk.send(new GetFunctionCommand({ FunctionName: 'not-a-zip' })), 'ResourceNotFoundException', 404);
+      await expectAwsError(sdk.send(new GetFunctionCommand({ FunctionName: 'not-a-zip' })), 'ResourceNotFoundException', 404);
     });
 
     test('function names: too long, bad characters, another region or account', async () => {
-      await expectError(
+      await expectAwsError(
         create('a'.repeat(65)),
         'InvalidParameterValueException', 400,
         `1 validation error detected: Value '${'a'.repeat(65)}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 64`,
       );
-      await expectError(
+      await expectAwsError(
         create('invalid:function:name'),
         'ValidationException', 400,
         "1 validation error detected: Value 'invalid:function:name' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?",
       );
       const longArn = ARN_PREFIX + 'a'.repeat(140 - ARN_PREFIX.length + 1);
-      await expectError(
+      await expectAwsError(
         create(longArn),
         'ValidationException', 400,
         `1 validation error detected: Value '${longArn}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 140`,
       );
-      await expectError(
+      await expectAwsError(
         create('arn:aws:lambda:ap-southeast-1:000000000000:function:elsewhere'),
         'ResourceNotFoundException', 404, "Functions from 'ap-southeast-1' are not reachable in this region ('us-east-1')",
       );
-      await expectError(create('arn:aws:lambda:us-east-1:123456789012:function:theirs'), 'AccessDeniedException', 403);
+      await expectAwsError(create('arn:aws:lambda:us-east-1:123456789012:function:theirs'), 'AccessDeniedException', 403);
     });
 
     test('a full or partial ARN creates the function of that name', async () => {
@@ -541,7 +492,7 @@ describe('functions', () => {
 
     test('RevisionId: the current one is accepted, a stale one is 412', async () => {
       const current = await sdk.send(new GetFunctionConfigurationCommand({ FunctionName: 'config-fn' }));
-      await expectError(
+      await expectAwsError(
         sdk.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'config-fn', Timeout: 11, RevisionId: '00000000-0000-0000-0000-000000000000' })),
         'PreconditionFailedException', 412,
         'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
@@ -554,31 +505,31 @@ describe('functions', () => {
 
     test('bad values are refused and change nothing', async () => {
       const before = await sdk.send(new GetFunctionConfigurationCommand({ FunctionName: 'config-fn' }));
-      await expectError(
+      await expectAwsError(
         sdk.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'config-fn', Role: 'r1' })),
         'ValidationException', 400, /^1 validation error detected: Value 'r1' at 'role'/,
       );
-      await expectError(
+      await expectAwsError(
         sdk.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'config-fn', Runtime: 'non-existent-runtime' as Runtime })),
         'InvalidParameterValueException', 400, /^Value non-existent-runtime at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: \[.*\] or be a valid ARN$/,
       );
-      await expectError(
+      await expectAwsError(
         sdk.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'config-fn', Timeout: 901 })),
         'ValidationException', 400,
         "1 validation error detected: Value '901' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900",
       );
       // Keys follow [a-zA-Z]([a-zA-Z0-9_])+: at least two characters.
-      await expectError(
+      await expectAwsError(
         sdk.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'config-fn', Environment: { Variables: { A: 'x' } } })),
         'ValidationException', 400, /at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: .*\[a-zA-Z\]\(\[a-zA-Z0-9_\]\)\+/,
       );
-      await expectError(
+      await expectAwsError(
         sdk.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'config-fn', Environment: { Variables: { AWS_LAMBDA_FUNCTION_NAME: 'x' } } })),
         'InvalidParameterValueException', 400, /Reserved keys used in this request: AWS_LAMBDA_FUNCTION_NAME$/,
       );
       const after = await sdk.send(new GetFunctionConfigurationCommand({ FunctionName: 'config-fn' }));
       assert.equal(after.RevisionId, before.RevisionId);
-      await expectError(
+      await expectAwsError(
         sdk.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'no-such-fn', Timeout: 5 })),
         'ResourceNotFoundException', 404, `Function not found: ${ARN_PREFIX}no-such-fn`,
       );
@@ -601,7 +552,7 @@ describe('functions', () => {
       assert.equal(after.Configuration?.CodeSha256, sha256b64(zip));
       assert.notEqual(after.Configuration?.RevisionId, before.RevisionId);
       assert.ok(after.Configuration!.LastModified! > before.LastModified!);
-      assert.ok((await download(after.Code!.Location!)).body.equals(zip));
+      assert.ok((await httpGet(after.Code!.Location!)).body.equals(zip));
     });
 
     test('DryRun validates without changing anything', async () => {
@@ -616,7 +567,7 @@ describe('functions', () => {
       assert.equal(after.LastModified, before.LastModified);
       const versions = await sdk.send(new ListVersionsByFunctionCommand({ FunctionName: 'code-fn' }));
       assert.deepEqual(versions.Versions?.map((v) => v.Version), ['$LATEST']);
-      await expectError(
+      await expectAwsError(
         sdk.send(new UpdateFunctionCodeCommand({ FunctionName: 'code-fn', ZipFile: Buffer.from('nope'), DryRun: true })),
         'InvalidParameterValueException', 400, 'Could not unzip uploaded file. Please check your file, then try to upload again.',
       );
@@ -624,7 +575,7 @@ describe('functions', () => {
 
     test('RevisionId: a stale one is 412, the current one is accepted', async () => {
       const current = await sdk.send(new GetFunctionConfigurationCommand({ FunctionName: 'code-fn' }));
-      await expectError(
+      await expectAwsError(
         sdk.send(new UpdateFunctionCodeCommand({ FunctionName: 'code-fn', ZipFile: handlerZip('stale'), RevisionId: '11111111-1111-1111-1111-111111111111' })),
         'PreconditionFailedException', 412,
         'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
@@ -648,15 +599,15 @@ describe('functions', () => {
     });
 
     test('missing function, bad zip, qualified name', async () => {
-      await expectError(
+      await expectAwsError(
         sdk.send(new UpdateFunctionCodeCommand({ FunctionName: 'no-such-fn', ZipFile: handlerZip() })),
         'ResourceNotFoundException', 404, `Function not found: ${ARN_PREFIX}no-such-fn`,
       );
-      await expectError(
+      await expectAwsError(
         sdk.send(new UpdateFunctionCodeCommand({ FunctionName: 'code-fn', ZipFile: Buffer.from('PK not really') })),
         'InvalidParameterValueException', 400, 'Could not unzip uploaded file. Please check your file, then try to upload again.',
       );
-      await expectError(sdk.send(new UpdateFunctionCodeCommand({ FunctionName: 'code-fn:1', ZipFile: handlerZip() })), 'InvalidParameterValueException', 400);
+      await expectAwsError(sdk.send(new UpdateFunctionCodeCommand({ FunctionName: 'code-fn:1', ZipFile: handlerZip() })), 'InvalidParameterValueException', 400);
     });
   });
 
@@ -737,17 +688,17 @@ describe('functions', () => {
     });
 
     test('bad parameters are ValidationExceptions', async () => {
-      await expectError(
+      await expectAwsError(
         sdk.send(new ListFunctionsCommand({ FunctionVersion: 'invalid' as 'ALL' })),
         'ValidationException', 400,
         "1 validation error detected: Value 'invalid' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]",
       );
-      await expectError(
+      await expectAwsError(
         sdk.send(new ListFunctionsCommand({ MaxItems: 0 })),
         'ValidationException', 400,
         "1 validation error detected: Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1",
       );
-      await expectError(
+      await expectAwsError(
         sdk.send(new ListFunctionsCommand({ MaxItems: 10001 })),
         'ValidationException', 400,
         "1 validation error detected: Value '10001' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 10000",
@@ -760,13 +711,13 @@ describe('functions', () => {
       await create('doomed', { Publish: true });
       const out = await sdk.send(new DeleteFunctionCommand({ FunctionName: 'doomed' }));
       assert.equal(out.$metadata.httpStatusCode, 204);
-      await expectError(sdk.send(new GetFunctionCommand({ FunctionName: 'doomed' })), 'ResourceNotFoundException', 404);
-      await expectError(sdk.send(new GetFunctionCommand({ FunctionName: 'doomed', Qualifier: '1' })), 'ResourceNotFoundException', 404);
-      await expectError(
+      await expectAwsError(sdk.send(new GetFunctionCommand({ FunctionName: 'doomed' })), 'ResourceNotFoundException', 404);
+      await expectAwsError(sdk.send(new GetFunctionCommand({ FunctionName: 'doomed', Qualifier: '1' })), 'ResourceNotFoundException', 404);
+      await expectAwsError(
         sdk.send(new DeleteFunctionCommand({ FunctionName: 'doomed' })),
         'ResourceNotFoundException', 404, `Function not found: ${ARN_PREFIX}doomed`,
       );
-      await expectError(
+      await expectAwsError(
         sdk.send(new DeleteFunctionCommand({ FunctionName: 'doomed', Qualifier: '1233' })),
         'ResourceNotFoundException', 404, `Function not found: ${ARN_PREFIX}doomed`,
       );
@@ -782,19 +733,19 @@ describe('functions', () => {
       assert.equal(out.$metadata.httpStatusCode, 204);
       const versions = await sdk.send(new ListVersionsByFunctionCommand({ FunctionName: 'versioned' }));
       assert.deepEqual(versions.Versions?.map((v) => v.Version), ['$LATEST', '2']);
-      await expectError(sdk.send(new GetFunctionCommand({ FunctionName: 'versioned', Qualifier: '1' })), 'ResourceNotFoundException', 404);
+      await expectAwsError(sdk.send(new GetFunctionCommand({ FunctionName: 'versioned', Qualifier: '1' })), 'ResourceNotFoundException', 404);
       // AWS answers 204 for a version that does not exist (it is idempotent).
       assert.equal((await sdk.send(new DeleteFunctionCommand({ FunctionName: 'versioned', Qualifier: '1233' }))).$metadata.httpStatusCode, 204);
       assert.equal((await sdk.send(new DeleteFunctionCommand({ FunctionName: 'versioned:1' }))).$metadata.httpStatusCode, 204);
-      await expectError(
+      await expectAwsError(
         sdk.send(new DeleteFunctionCommand({ FunctionName: 'versioned', Qualifier: '$LATEST' })),
         'InvalidParameterValueException', 400, '$LATEST version cannot be deleted without deleting the function.',
       );
-      await expectError(
+      await expectAwsError(
         sdk.send(new DeleteFunctionCommand({ FunctionName: `${ARN_PREFIX}versioned:$LATEST`, Qualifier: '$LATEST' })),
         'InvalidParameterValueException', 400, '$LATEST version cannot be deleted without deleting the function.',
       );
-      await expectError(
+      await expectAwsError(
         sdk.send(new DeleteFunctionCommand({ FunctionName: `${ARN_PREFIX}versioned:1`, Qualifier: '$LATEST' })),
         'InvalidParameterValueException', 400, 'The derived qualifier from the function name does not match the specified qualifier.',
       );
@@ -803,7 +754,7 @@ describe('functions', () => {
     });
 
     test('an alias qualifier is refused by DeleteFunction', async () => {
-      await expectError(
+      await expectAwsError(
         sdk.send(new DeleteFunctionCommand({ FunctionName: 'versioned', Qualifier: 'some-alias' })),
         'InvalidParameterValueException', 400, 'Deletion of aliases is not currently supported.',
       );
@@ -820,7 +771,7 @@ describe('functions', () => {
         }
         throw alias;
       }
-      await expectError(
+      await expectAwsError(
         sdk.send(new DeleteFunctionCommand({ FunctionName: 'versioned', Qualifier: '2' })),
         'ResourceConflictException', 409,
       );

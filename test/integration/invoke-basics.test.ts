@@ -3,26 +3,18 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateFunctionCommand, InvokeCommand, type LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
-import { type LaminaProcess, ROLE, startLamina } from '../helpers/lamina.js';
-import { makeZip } from '../helpers/zip.js';
+import { type CreateFunctionCommandInput, InvokeCommand, type LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
+import { createZipFunction, type FunctionCode } from '../helpers/functions.js';
+import { type LaminaProcess, startLamina } from '../helpers/lamina.js';
 
 let lamina: LaminaProcess;
 let sdk: LambdaClient;
 
 const decode = (b: Uint8Array | undefined): string => Buffer.from(b ?? []).toString('utf8');
 
-async function create(name: string, runtime: string, handler: string, files: Record<string, string>): Promise<void> {
-  await sdk.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: runtime as Runtime,
-      Role: ROLE,
-      Handler: handler,
-      Code: { ZipFile: makeZip(files) },
-    }),
-  );
-}
+/** CreateFunction with the runtime and handler first (this suite mixes runtimes). */
+const create = (name: string, runtime: string, handler: string, files: FunctionCode, extra: Partial<CreateFunctionCommandInput> = {}) =>
+  createZipFunction(sdk, name, files, { Runtime: runtime as Runtime, Handler: handler, ...extra });
 
 describe('invoke basics', () => {
   before(async () => {
@@ -73,26 +65,14 @@ describe('invoke basics', () => {
 
   test('callback handlers: the answer waits for the event loop unless callbackWaitsForEmptyEventLoop is false', async () => {
     // Timeout 2 s and a pending 4 s timer: an answer that waited for the loop times out.
-    await sdk.send(
-      new CreateFunctionCommand({
-        FunctionName: 'callback',
-        Runtime: 'nodejs18.x',
-        Role: ROLE,
-        Handler: 'index.handler',
-        Timeout: 2,
-        Code: {
-          ZipFile: makeZip({
-            'index.js': [
-              'exports.handler = (event, context, callback) => {',
-              '  context.callbackWaitsForEmptyEventLoop = !event.noWait;',
-              '  setTimeout(() => {}, event.timer);',
-              '  callback(null, { doubled: event.n * 2 });',
-              '};',
-            ].join('\n'),
-          }),
-        },
-      }),
-    );
+    const source = [
+      'exports.handler = (event, context, callback) => {',
+      '  context.callbackWaitsForEmptyEventLoop = !event.noWait;',
+      '  setTimeout(() => {}, event.timer);',
+      '  callback(null, { doubled: event.n * 2 });',
+      '};',
+    ].join('\n');
+    await create('callback', 'nodejs18.x', 'index.handler', { 'index.js': source }, { Timeout: 2 });
     const call = (event: object) => sdk.send(new InvokeCommand({ FunctionName: 'callback', Payload: Buffer.from(JSON.stringify(event)) }));
     const short = await call({ n: 21, timer: 10 });
     assert.deepEqual(JSON.parse(decode(short.Payload)), { doubled: 42 });

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  CreateFunctionCommand,
   type CreateFunctionCommandInput,
   InvokeCommand,
   type InvokeCommandOutput,
@@ -13,8 +12,8 @@ import {
   type Runtime,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
-import { type LaminaProcess, ROLE, startLamina } from '../helpers/lamina.js';
-import { makeZip, type ZipEntry } from '../helpers/zip.js';
+import { createZipFunction, type FunctionCode } from '../helpers/functions.js';
+import { type LaminaProcess, startLamina } from '../helpers/lamina.js';
 
 let lamina: LaminaProcess;
 let sdk: LambdaClient;
@@ -24,24 +23,9 @@ const json = (out: InvokeCommandOutput): any => JSON.parse(text(out.Payload));
 const tailOf = (out: InvokeCommandOutput): string => Buffer.from(out.LogResult ?? '', 'base64').toString('utf8');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function create(
-  name: string,
-  runtime: string,
-  handler: string,
-  files: Record<string, string> | ZipEntry[],
-  extra: Partial<CreateFunctionCommandInput> = {},
-): Promise<void> {
-  await sdk.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: runtime as Runtime,
-      Role: ROLE,
-      Handler: handler,
-      Code: { ZipFile: makeZip(files) },
-      ...extra,
-    }),
-  );
-}
+/** CreateFunction with the runtime and handler first (this suite mixes runtimes). */
+const create = (name: string, runtime: string, handler: string, files: FunctionCode, extra: Partial<CreateFunctionCommandInput> = {}) =>
+  createZipFunction(sdk, name, files, { Runtime: runtime as Runtime, Handler: handler, ...extra });
 
 function invoke(name: string, payload: unknown = {}, extra: Record<string, unknown> = {}): Promise<InvokeCommandOutput> {
   return sdk.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)), ...extra }));

@@ -4,14 +4,12 @@
 // GetLogEvents tokens, DescribeLogGroups, DeleteLogGroup and AWS's errors.
 
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { CreateFunctionCommand, InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { signRequest } from '../../src/sigv4/index.js';
-import { assertExchangeMatchesModel, loadAwsModel } from '../helpers/aws-model.js';
-import { ACCOUNT, CREDENTIALS, type LaminaProcess, REGION, ROLE, startLamina } from '../helpers/lamina.js';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { createZipFunction } from '../helpers/functions.js';
+import { ACCOUNT, type LaminaProcess, REGION, startLamina } from '../helpers/lamina.js';
+import { checkedRequest, type RawAnswer, rawRequest } from '../helpers/raw.js';
 import { missing } from '../helpers/requirements.js';
-import { makeZip } from '../helpers/zip.js';
 
 const NO_AWS = missing('aws', ['--version'], 'awscli');
 const NO_BOTO3 = missing('python3', ['-c', 'import boto3'], 'python3-boto3');
@@ -44,44 +42,20 @@ interface LogEvent {
   readonly eventId: string;
 }
 
-interface Raw {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: Buffer;
-  readonly json: Record<string, unknown>;
-}
-
 /** A signed CloudWatch Logs request; with `check`, its answer is held against the botocore model. */
-async function logs(operation: string, input: unknown, check = true): Promise<Raw> {
-  const url = new URL('/', lamina.url);
-  const payload = Buffer.from(JSON.stringify(input));
-  const requestHeaders = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `Logs_20140328.${operation}` };
-  const headers = signRequest({ method: 'POST', url, headers: requestHeaders, body: payload }, CREDENTIALS, {
-    region: REGION,
+async function logs(operation: string, input: unknown, check = true): Promise<RawAnswer> {
+  const opts = {
     service: 'logs',
-  });
-  const res = await new Promise<Omit<Raw, 'json'>>((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(payload.length) } }, (r) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => resolve({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks) }));
-      r.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-  if (check && !NO_MODEL) {
-    const model = loadAwsModel('logs');
-    assert.ok(model, 'the botocore logs model is available');
-    assertExchangeMatchesModel(model, { method: 'POST', path: '/', headers: requestHeaders }, res);
-  }
-  const json = res.body.length > 0 ? (JSON.parse(res.body.toString('utf8')) as Record<string, unknown>) : {};
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `Logs_20140328.${operation}` },
+  };
+  const send = check && !NO_MODEL ? checkedRequest : rawRequest;
+  const res = await send(lamina, 'POST', '/', input, opts);
   // Like Lambda's, every stored message ends with a newline; the tests below compare lines.
-  for (const e of (json.events ?? []) as { message: string }[]) {
+  for (const e of (res.json.events ?? []) as { message: string }[]) {
     assert.ok(e.message.endsWith('\n'), `a Lambda log message ends with a newline: ${JSON.stringify(e.message)}`);
     e.message = e.message.slice(0, -1);
   }
-  return { ...res, json };
+  return res;
 }
 
 const line = (message: string): string => message.replace(/\n$/, '');
@@ -89,7 +63,7 @@ const line = (message: string): string => message.replace(/\n$/, '');
 const lines = (events: LogEvent[]): LogEvent[] => events.map((e) => ({ ...e, message: line(e.message) }));
 
 /** Asserts an AWS JSON error answer. */
-function assertError(res: Raw, code: string, message: string | RegExp): void {
+function assertError(res: RawAnswer, code: string, message: string | RegExp): void {
   assert.equal(res.status, 400, res.body.toString());
   assert.equal(res.json.__type, code);
   assert.equal(res.headers['x-amzn-errortype'], code);
@@ -116,19 +90,6 @@ async function waitForReports(group: string, n: number): Promise<LogEvent[]> {
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.fail(`${group} did not get ${n} REPORT lines`);
-}
-
-async function createFunction(name: string, code: string, extra: Record<string, unknown> = {}): Promise<void> {
-  await sdk.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Role: ROLE,
-      Handler: 'index.handler',
-      Code: { ZipFile: makeZip({ 'index.js': code }) },
-      ...extra,
-    }),
-  );
 }
 
 async function invoke(name: string, payload: unknown): Promise<void> {
@@ -170,7 +131,7 @@ describe('CloudWatch Logs', () => {
   before(async () => {
     lamina = await startLamina();
     sdk = lamina.sdk();
-    await createFunction(LINES, LINES_CODE);
+    await createZipFunction(sdk, LINES, LINES_CODE);
     for (const n of [1, 2, 3]) await invoke(LINES, { n });
     linesEvents = await waitForReports(LINES_GROUP, 3);
   });
@@ -316,7 +277,7 @@ print(json.dumps({"events": out["events"], "paged": [e["eventId"] for p in pages
   });
 
   test('one stream per environment: two concurrent slow invocations make two streams', async () => {
-    await createFunction(SLOW, `exports.handler = async (e) => { console.log('slow ' + e.n); await new Promise((r) => setTimeout(r, 1500)); return e.n; };`, {
+    await createZipFunction(sdk, SLOW, `exports.handler = async (e) => { console.log('slow ' + e.n); await new Promise((r) => setTimeout(r, 1500)); return e.n; };`, {
       Timeout: 10,
     });
     await Promise.all([invoke(SLOW, { n: 1 }), invoke(SLOW, { n: 2 })]);
@@ -510,7 +471,7 @@ except logs.exceptions.ResourceNotFoundException as e:
   test('DeleteLogGroup removes the group; the next invocation starts it again', async () => {
     const name = 'doomed';
     const group = `/aws/lambda/${name}`;
-    await createFunction(name, LINES_CODE);
+    await createZipFunction(sdk, name, LINES_CODE);
     await invoke(name, { n: 1 });
     await waitForReports(group, 1);
     const deleted = await logs('DeleteLogGroup', { logGroupName: group });
@@ -528,7 +489,7 @@ except logs.exceptions.ResourceNotFoundException as e:
 
   test('DeleteLogGroup through the aws CLI', { skip: NO_AWS }, async () => {
     const name = 'doomed-cli';
-    await createFunction(name, LINES_CODE);
+    await createZipFunction(sdk, name, LINES_CODE);
     await invoke(name, { n: 1 });
     await waitForReports(`/aws/lambda/${name}`, 1);
     const r = await lamina.aws(['logs', 'delete-log-group', '--log-group-name', `/aws/lambda/${name}`]);

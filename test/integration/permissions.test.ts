@@ -4,24 +4,22 @@
 // against the botocore model, and policies surviving a crash of the server.
 
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import {
   AddPermissionCommand,
   type AddPermissionCommandInput,
   CreateAliasCommand,
-  CreateFunctionCommand,
   DeleteAliasCommand,
   GetPolicyCommand,
   type LambdaClient,
   PublishVersionCommand,
   RemovePermissionCommand,
 } from '@aws-sdk/client-lambda';
-import { signRequest } from '../../src/sigv4/index.js';
-import { assertExchangeMatchesModel, loadAwsModel } from '../helpers/aws-model.js';
-import { ACCOUNT, CREDENTIALS, type LaminaProcess, REGION, ROLE, startLamina } from '../helpers/lamina.js';
+import { expectAwsError } from '../helpers/aws-errors.js';
+import { createZipFunction } from '../helpers/functions.js';
+import { ACCOUNT, type LaminaProcess, REGION, startLamina } from '../helpers/lamina.js';
+import { checkedRequest } from '../helpers/raw.js';
 import { missing } from '../helpers/requirements.js';
-import { makeZip } from '../helpers/zip.js';
 
 const FN = 'perm-fn';
 const ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${FN}`;
@@ -35,54 +33,6 @@ const NO_MODEL = missing('python3', ['-c', 'import botocore'], 'python3-botocore
 
 let lamina: LaminaProcess;
 let sdk: LambdaClient;
-
-interface Raw {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-/** A signed request with its raw answer, errors included (for the model checks). */
-async function raw(method: string, path: string, body?: unknown): Promise<Raw> {
-  const url = new URL(path, lamina.url);
-  const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
-  const headers = signRequest(
-    { method, url, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: payload },
-    CREDENTIALS,
-    { region: REGION, service: 'lambda' },
-  );
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: { ...headers, 'content-length': String(payload.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function checked(method: string, path: string, body?: unknown): Promise<Raw> {
-  const res = await raw(method, path, body);
-  const model = loadAwsModel('lambda');
-  assert.ok(model, 'the botocore model is available');
-  assertExchangeMatchesModel(model, { method, path }, res);
-  return res;
-}
-
-async function expectError(p: Promise<unknown>, name: string, status: number, message: string): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as Error & { $metadata?: { httpStatusCode?: number } };
-    assert.equal(e.name, name, `${e.name}: ${e.message}`);
-    assert.equal(e.$metadata?.httpStatusCode, status);
-    assert.equal(e.message, message);
-    return;
-  }
-  assert.fail(`expected ${name}`);
-}
 
 const add = (input: Partial<AddPermissionCommandInput>) =>
   sdk.send(
@@ -104,15 +54,7 @@ describe('permissions', () => {
   before(async () => {
     lamina = await startLamina();
     sdk = lamina.sdk();
-    await sdk.send(
-      new CreateFunctionCommand({
-        FunctionName: FN,
-        Runtime: 'nodejs20.x',
-        Role: ROLE,
-        Handler: 'index.handler',
-        Code: { ZipFile: makeZip({ 'index.js': 'exports.handler = async () => 1;' }) },
-      }),
-    );
+    await createZipFunction(sdk, FN, 'exports.handler = async () => 1;');
     await sdk.send(new PublishVersionCommand({ FunctionName: FN }));
     await sdk.send(new CreateAliasCommand({ FunctionName: FN, Name: 'live', FunctionVersion: '1' }));
   });
@@ -145,13 +87,13 @@ describe('permissions', () => {
     );
     assert.notEqual(two.revisionId, got.revisionId);
 
-    await expectError(
+    await expectAwsError(
       add({ SourceArn: BUCKET }),
       'ResourceConflictException',
       409,
       'The statement id (s3) provided already exists. Please provide a new statement id, or remove the existing statement.',
     );
-    await expectError(
+    await expectAwsError(
       sdk.send(new RemovePermissionCommand({ FunctionName: FN, StatementId: 'non-existent' })),
       'ResourceNotFoundException',
       404,
@@ -163,13 +105,13 @@ describe('permissions', () => {
     const one = await policy();
     assert.deepEqual(one.doc.Statement, [statement]);
     await sdk.send(new RemovePermissionCommand({ FunctionName: FN, StatementId: 's3', RevisionId: one.revisionId }));
-    await expectError(
+    await expectAwsError(
       sdk.send(new GetPolicyCommand({ FunctionName: FN })),
       'ResourceNotFoundException',
       404,
       'The resource you requested does not exist.',
     );
-    await expectError(
+    await expectAwsError(
       sdk.send(new RemovePermissionCommand({ FunctionName: FN, StatementId: 's3' })),
       'ResourceNotFoundException',
       404,
@@ -225,7 +167,7 @@ describe('permissions', () => {
     assert.deepEqual((await stmt({ StatementId: 'alexa', Principal: '*', EventSourceToken: token })).Condition, {
       StringEquals: { 'lambda:EventSourceToken': token },
     });
-    await expectError(
+    await expectAwsError(
       add({ StatementId: 'lambda', Principal: 'invalid.nonaws.com', SourceAccount: ACCOUNT }),
       'InvalidParameterValueException',
       400,
@@ -258,7 +200,7 @@ describe('permissions', () => {
     // A deleted alias takes its policy along: a new alias of that name starts without one.
     await sdk.send(new DeleteAliasCommand({ FunctionName: FN, Name: 'live' }));
     await sdk.send(new CreateAliasCommand({ FunctionName: FN, Name: 'live', FunctionVersion: '1' }));
-    await expectError(
+    await expectAwsError(
       sdk.send(new GetPolicyCommand({ FunctionName: FN, Qualifier: 'live' })),
       'ResourceNotFoundException',
       404,
@@ -268,11 +210,11 @@ describe('permissions', () => {
 
   test('RevisionId preconditions', async () => {
     const current = await policy();
-    await expectError(add({ StatementId: 'late', RevisionId: 'wrong' }), 'PreconditionFailedException', 412, GET_POLICY_412);
+    await expectAwsError(add({ StatementId: 'late', RevisionId: 'wrong' }), 'PreconditionFailedException', 412, GET_POLICY_412);
     await add({ StatementId: 'late', RevisionId: current.revisionId });
     const next = await policy();
     assert.notEqual(next.revisionId, current.revisionId);
-    await expectError(
+    await expectAwsError(
       sdk.send(new RemovePermissionCommand({ FunctionName: FN, StatementId: 'late', RevisionId: current.revisionId })),
       'PreconditionFailedException',
       412,
@@ -282,7 +224,7 @@ describe('permissions', () => {
 
     // Before an alias has a policy, its own RevisionId is the one to match.
     const alias = await sdk.send(new CreateAliasCommand({ FunctionName: FN, Name: 'rev-alias', FunctionVersion: '1' }));
-    await expectError(
+    await expectAwsError(
       add({ Qualifier: 'rev-alias', RevisionId: 'wrong' }),
       'PreconditionFailedException',
       412,
@@ -294,68 +236,68 @@ describe('permissions', () => {
   });
 
   test('errors of names and qualifiers, with AWS messages', async () => {
-    await expectError(
+    await expectAwsError(
       add({ StatementId: 'example.com' }),
       'ValidationException',
       400,
       "1 validation error detected: Value 'example.com' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)",
     );
-    await expectError(
+    await expectAwsError(
       add({ FunctionName: `${FN}:alias-not-42`, Qualifier: '42' }),
       'InvalidParameterValueException',
       400,
       'The derived qualifier from the function name does not match the specified qualifier.',
     );
-    await expectError(
+    await expectAwsError(
       add({ FunctionName: `${FN}:$LATEST`, Qualifier: '$LATEST' }),
       'InvalidParameterValueException',
       400,
       'We currently do not support adding policies for $LATEST.',
     );
-    await expectError(
+    await expectAwsError(
       add({ FunctionName: 'doesnotexist' }),
       'ResourceNotFoundException',
       404,
       `Function not found: arn:aws:lambda:${REGION}:${ACCOUNT}:function:doesnotexist`,
     );
-    await expectError(
+    await expectAwsError(
       add({ FunctionName: `${FN}:alias-doesnotexist` }),
       'ResourceNotFoundException',
       404,
       `Cannot find alias arn: ${ARN}:alias-doesnotexist`,
     );
-    await expectError(add({ Qualifier: '42' }), 'ResourceNotFoundException', 404, `Function not found: ${ARN}:42`);
-    await expectError(
+    await expectAwsError(add({ Qualifier: '42' }), 'ResourceNotFoundException', 404, `Function not found: ${ARN}:42`);
+    await expectAwsError(
       add({ Qualifier: 'invalid-qualifier-with-?-char' }),
       'ValidationException',
       400,
       "1 validation error detected: Value 'invalid-qualifier-with-?-char' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: \\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+",
     );
-    await expectError(
+    await expectAwsError(
       add({ Qualifier: 'valid-with-$-but-doesnotexist' }),
       'ResourceNotFoundException',
       404,
       `Function not found: ${ARN}:valid-with-$-but-doesnotexist`,
     );
-    await expectError(
+    await expectAwsError(
       sdk.send(new GetPolicyCommand({ FunctionName: 'doesnotexist' })),
       'ResourceNotFoundException',
       404,
       'The resource you requested does not exist.',
     );
-    await expectError(
+    await expectAwsError(
       sdk.send(new GetPolicyCommand({ FunctionName: FN, Qualifier: '77' })),
       'ResourceNotFoundException',
       404,
       'The resource you requested does not exist.',
     );
-    await expectError(
+    await expectAwsError(
       sdk.send(new RemovePermissionCommand({ FunctionName: 'doesnotexist', StatementId: 's3' })),
       'ResourceNotFoundException',
       404,
       `No policy found for: arn:aws:lambda:${REGION}:${ACCOUNT}:function:doesnotexist`,
     );
-    await expectError(
+    await expectAwsError(
       sdk.send(new RemovePermissionCommand({ FunctionName: FN, StatementId: 's3', Qualifier: 'alias-doesnotexist' })),
       'ResourceNotFoundException',
       404,
@@ -433,7 +375,7 @@ print(json.dumps({"policy": json.loads(p["Policy"]), "rev": p["RevisionId"], "er
 
   test('raw answers match the botocore model', { skip: NO_MODEL }, async () => {
     const base = `/2015-03-31/functions/${FN}/policy`;
-    const add1 = await checked('POST', base, {
+    const add1 = await checkedRequest(lamina, 'POST', base, {
       StatementId: 'model',
       Action: 'lambda:InvokeFunction',
       Principal: 's3.amazonaws.com',
@@ -441,16 +383,16 @@ print(json.dumps({"policy": json.loads(p["Policy"]), "rev": p["RevisionId"], "er
     });
     assert.equal(add1.status, 201);
     assert.equal(
-      (await checked('POST', base, { StatementId: 'model', Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com' }))
+      (await checkedRequest(lamina, 'POST', base, { StatementId: 'model', Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com' }))
         .status,
       409,
     );
-    assert.equal((await checked('POST', `${base}?Qualifier=%24LATEST`, { StatementId: 'x', Action: '*', Principal: '*' })).status, 400);
-    assert.equal((await checked('GET', base)).status, 200);
-    assert.equal((await checked('GET', `/2015-03-31/functions/nope/policy`)).status, 404);
-    assert.equal((await checked('DELETE', `${base}/model?RevisionId=stale`)).status, 412);
-    assert.equal((await checked('DELETE', `${base}/model`)).status, 204);
-    assert.equal((await checked('DELETE', `${base}/model`)).status, 404);
+    assert.equal((await checkedRequest(lamina, 'POST', `${base}?Qualifier=%24LATEST`, { StatementId: 'x', Action: '*', Principal: '*' })).status, 400);
+    assert.equal((await checkedRequest(lamina, 'GET', base)).status, 200);
+    assert.equal((await checkedRequest(lamina, 'GET', `/2015-03-31/functions/nope/policy`)).status, 404);
+    assert.equal((await checkedRequest(lamina, 'DELETE', `${base}/model?RevisionId=stale`)).status, 412);
+    assert.equal((await checkedRequest(lamina, 'DELETE', `${base}/model`)).status, 204);
+    assert.equal((await checkedRequest(lamina, 'DELETE', `${base}/model`)).status, 404);
   });
 
   test('policies survive a crash of the server', async () => {

@@ -4,13 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   AddPermissionCommand,
   CreateAliasCommand,
-  CreateFunctionCommand,
   type CreateFunctionCommandInput,
   DeleteFunctionCommand,
   GetAliasCommand,
@@ -29,7 +27,9 @@ import {
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
-import { ACCOUNT, type LaminaProcess, REGION, ROLE, startLamina } from '../helpers/lamina.js';
+import { createZipFunction } from '../helpers/functions.js';
+import { httpGet } from '../helpers/http.js';
+import { ACCOUNT, type LaminaProcess, REGION, startLamina } from '../helpers/lamina.js';
 import { makeZip } from '../helpers/zip.js';
 
 const ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:`;
@@ -40,11 +40,8 @@ let sdk: LambdaClient;
 const zipOf = (tag: string): Buffer =>
   makeZip({ 'index.js': `exports.handler = async (e) => ({ tag: ${JSON.stringify(tag)}, e });\n` });
 
-function create(name: string, extra: Partial<CreateFunctionCommandInput> = {}): Promise<unknown> {
-  return sdk.send(
-    new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile: zipOf(name) }, ...extra }),
-  );
-}
+const create = (name: string, extra: Partial<CreateFunctionCommandInput> = {}): Promise<unknown> =>
+  createZipFunction(sdk, name, zipOf(name), extra);
 
 /** Optional resources (aliases, policies, tags, concurrency) are checked when their routes exist. */
 async function optional<T>(p: Promise<T>): Promise<T | undefined> {
@@ -55,18 +52,6 @@ async function optional<T>(p: Promise<T>): Promise<T | undefined> {
     if (e.name === 'UnknownOperationException') return undefined;
     throw err;
   }
-}
-
-function download(url: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(Buffer.concat(chunks)));
-      })
-      .on('error', reject);
-  });
 }
 
 /** Everything a client can read about the functions, minus what changes by design (presigned URLs). */
@@ -197,9 +182,9 @@ describe('persistence across a crash', () => {
 
   test('code still downloads, byte for byte, for $LATEST and old versions', async () => {
     const latest = await sdk.send(new GetFunctionCommand({ FunctionName: 'kept-rich' }));
-    assert.ok((await download(latest.Code!.Location!)).equals(zipOf('kept-rich v2')));
+    assert.ok((await httpGet(latest.Code!.Location!)).body.equals(zipOf('kept-rich v2')));
     const v1 = await sdk.send(new GetFunctionCommand({ FunctionName: 'kept-rich', Qualifier: '1' }));
-    assert.ok((await download(v1.Code!.Location!)).equals(zipOf('kept-rich')));
+    assert.ok((await httpGet(v1.Code!.Location!)).body.equals(zipOf('kept-rich')));
   });
 
   test('the restarted server keeps counting versions and refuses duplicates', async () => {

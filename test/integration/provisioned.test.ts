@@ -7,11 +7,9 @@
 // against the botocore model, and configurations surviving kill -9.
 
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import {
   CreateAliasCommand,
-  CreateFunctionCommand,
   DeleteAliasCommand,
   DeleteProvisionedConcurrencyConfigCommand,
   GetProvisionedConcurrencyConfigCommand,
@@ -26,9 +24,10 @@ import {
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
-import { signRequest } from '../../src/sigv4/index.js';
-import { assertExchangeMatchesModel, loadAwsModel } from '../helpers/aws-model.js';
-import { ACCOUNT, CREDENTIALS, type LaminaProcess, REGION, ROLE, startLamina } from '../helpers/lamina.js';
+import { expectAwsError } from '../helpers/aws-errors.js';
+import { createZipFunction } from '../helpers/functions.js';
+import { ACCOUNT, type LaminaProcess, REGION, startLamina } from '../helpers/lamina.js';
+import { checkedRequest } from '../helpers/raw.js';
 import { missing } from '../helpers/requirements.js';
 import { makeZip } from '../helpers/zip.js';
 
@@ -56,19 +55,7 @@ const json = (out: InvokeCommandOutput): { id: string; type: string; version: st
   JSON.parse(Buffer.from(out.Payload ?? []).toString('utf8'));
 const tailOf = (out: InvokeCommandOutput): string => Buffer.from(out.LogResult ?? '', 'base64').toString('utf8');
 
-async function create(name: string, source = HANDLER): Promise<void> {
-  await sdk.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Role: ROLE,
-      Handler: 'index.handler',
-      Timeout: 30,
-      Code: { ZipFile: makeZip({ 'index.js': source }) },
-      Publish: true,
-    }),
-  );
-}
+const create = (name: string, source = HANDLER) => createZipFunction(sdk, name, source, { Timeout: 30, Publish: true });
 
 const alias = (fn: string, name: string, version: string) =>
   sdk.send(new CreateAliasCommand({ FunctionName: fn, Name: name, FunctionVersion: version }));
@@ -98,62 +85,6 @@ async function waitFor(fn: string, qualifier: string, status: string, timeoutMs 
     await sleep(100);
   }
   assert.fail(`${fn}:${qualifier} never reached ${status}; last: ${JSON.stringify(last)}`);
-}
-
-async function expectError(p: Promise<unknown>, name: string, status: number, message: string): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as Error & { $metadata?: { httpStatusCode?: number } };
-    assert.equal(e.name, name, `${e.name}: ${e.message}`);
-    assert.equal(e.$metadata?.httpStatusCode, status);
-    assert.equal(e.message, message);
-    return;
-  }
-  assert.fail(`expected ${name}`);
-}
-
-function health(): Promise<{ environments: { environments: number } }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(new URL('/health', lamina.url), (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (d: string) => (body += d));
-        res.on('end', () => resolve(JSON.parse(body)));
-      })
-      .on('error', reject);
-  });
-}
-
-interface Raw {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-/** A signed raw request, its answer checked against the botocore model. */
-async function checked(method: string, path: string, body?: unknown): Promise<Raw> {
-  const url = new URL(path, lamina.url);
-  const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
-  const headers = signRequest(
-    { method, url, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: payload },
-    CREDENTIALS,
-    { region: REGION, service: 'lambda' },
-  );
-  const res = await new Promise<Raw>((resolve, reject) => {
-    const req = http.request(url, { method, headers: { ...headers, 'content-length': String(payload.length) } }, (r) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => resolve({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks) }));
-      r.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-  const model = loadAwsModel('lambda');
-  assert.ok(model, 'the botocore model is available');
-  assertExchangeMatchesModel(model, { method, path }, res);
-  return res;
 }
 
 describe('provisioned concurrency', () => {
@@ -226,7 +157,7 @@ with concurrent.futures.ThreadPoolExecutor(4) as pool:
     assert.equal(again.type, 'provisioned-concurrency');
     // The most recently used provisioned environment takes the call: the same one, still alive.
     assert.equal(again.id, first.id);
-    const envs = (await health()).environments.environments;
+    const envs = (await lamina.health()).environments.environments;
     assert.equal(envs, 2, 'only the two provisioned environments are left');
   });
 
@@ -235,8 +166,8 @@ with concurrent.futures.ThreadPoolExecutor(4) as pool:
     await sdk.send(new UpdateAliasCommand({ FunctionName: 'pc-main', Name: 'live', FunctionVersion: '2' }));
     await waitFor('pc-main', 'live', 'READY');
     // Give the released version-1 environments a moment to end.
-    for (let i = 0; i < 50 && (await health()).environments.environments !== 2; i++) await sleep(100);
-    assert.equal((await health()).environments.environments, 2);
+    for (let i = 0; i < 50 && (await lamina.health()).environments.environments !== 2; i++) await sleep(100);
+    assert.equal((await lamina.health()).environments.environments, 2);
     const out = await invoke('pc-main', 'live');
     assert.equal(out.ExecutedVersion, '2');
     assert.doesNotMatch(tailOf(out), /Init Duration/);
@@ -262,9 +193,9 @@ with concurrent.futures.ThreadPoolExecutor(4) as pool:
   test('Delete releases the environments: the next invocation is a cold on-demand one', async () => {
     const deleted = await deletePc('pc-main', 'live');
     assert.equal(deleted.$metadata.httpStatusCode, 204);
-    await expectError(getPc('pc-main', 'live'), 'ProvisionedConcurrencyConfigNotFoundException', 404, 'No Provisioned Concurrency Config found for this function');
-    for (let i = 0; i < 50 && (await health()).environments.environments !== 0; i++) await sleep(100);
-    assert.equal((await health()).environments.environments, 0);
+    await expectAwsError(getPc('pc-main', 'live'), 'ProvisionedConcurrencyConfigNotFoundException', 404, 'No Provisioned Concurrency Config found for this function');
+    for (let i = 0; i < 50 && (await lamina.health()).environments.environments !== 0; i++) await sleep(100);
+    assert.equal((await lamina.health()).environments.environments, 0);
     const out = await invoke('pc-main', 'live');
     assert.match(tailOf(out), /Init Duration/);
     assert.equal(json(out).type, 'on-demand');
@@ -288,32 +219,32 @@ with concurrent.futures.ThreadPoolExecutor(4) as pool:
     await create('pc-rules');
     await alias('pc-rules', 'prod', '1');
     const fn = `${PREFIX}pc-rules`;
-    await expectError(putPc('pc-rules', '$LATEST', 1), 'InvalidParameterValueException', 400, 'Provisioned Concurrency Configs cannot be applied to unpublished function versions.');
-    await expectError(getPc('pc-rules', '$LATEST'), 'InvalidParameterValueException', 400, 'The function resource provided must be an alias or a published version.');
-    await expectError(deletePc('pc-rules', '$LATEST'), 'InvalidParameterValueException', 400, 'The function resource provided must be an alias or a published version.');
-    await expectError(getPc('pc-rules', '1'), 'ProvisionedConcurrencyConfigNotFoundException', 404, 'No Provisioned Concurrency Config found for this function');
-    await expectError(getPc('pc-rules', 'noalias'), 'ResourceNotFoundException', 404, `Cannot find alias arn: ${fn}:noalias`);
-    await expectError(getPc('pc-rules', '10'), 'ResourceNotFoundException', 404, `Function not found: ${fn}:10`);
-    await expectError(getPc('doesnotexist', 'noalias'), 'ResourceNotFoundException', 404, `Cannot find alias arn: ${PREFIX}doesnotexist:noalias`);
-    await expectError(putPc('doesnotexist', '1', 1), 'ResourceNotFoundException', 404, `Function not found: ${PREFIX}doesnotexist:1`);
-    await expectError(putPc('pc-rules', '10', 1), 'ResourceNotFoundException', 404, `Function not found: ${fn}:10`);
-    await expectError(deletePc('pc-rules', 'noalias'), 'ResourceNotFoundException', 404, `Cannot find alias arn: ${fn}:noalias`);
-    await expectError(
+    await expectAwsError(putPc('pc-rules', '$LATEST', 1), 'InvalidParameterValueException', 400, 'Provisioned Concurrency Configs cannot be applied to unpublished function versions.');
+    await expectAwsError(getPc('pc-rules', '$LATEST'), 'InvalidParameterValueException', 400, 'The function resource provided must be an alias or a published version.');
+    await expectAwsError(deletePc('pc-rules', '$LATEST'), 'InvalidParameterValueException', 400, 'The function resource provided must be an alias or a published version.');
+    await expectAwsError(getPc('pc-rules', '1'), 'ProvisionedConcurrencyConfigNotFoundException', 404, 'No Provisioned Concurrency Config found for this function');
+    await expectAwsError(getPc('pc-rules', 'noalias'), 'ResourceNotFoundException', 404, `Cannot find alias arn: ${fn}:noalias`);
+    await expectAwsError(getPc('pc-rules', '10'), 'ResourceNotFoundException', 404, `Function not found: ${fn}:10`);
+    await expectAwsError(getPc('doesnotexist', 'noalias'), 'ResourceNotFoundException', 404, `Cannot find alias arn: ${PREFIX}doesnotexist:noalias`);
+    await expectAwsError(putPc('doesnotexist', '1', 1), 'ResourceNotFoundException', 404, `Function not found: ${PREFIX}doesnotexist:1`);
+    await expectAwsError(putPc('pc-rules', '10', 1), 'ResourceNotFoundException', 404, `Function not found: ${fn}:10`);
+    await expectAwsError(deletePc('pc-rules', 'noalias'), 'ResourceNotFoundException', 404, `Cannot find alias arn: ${fn}:noalias`);
+    await expectAwsError(
       sdk.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'doesnotexist' })),
       'ResourceNotFoundException',
       404,
       `Function not found: ${PREFIX}doesnotexist`,
     );
     assert.equal((await deletePc('pc-rules', '1')).$metadata.httpStatusCode, 204, 'deleting no configuration succeeds');
-    await expectError(
+    await expectAwsError(
       putPc('pc-rules', '1', 0),
       'ValidationException',
       400,
       "1 validation error detected: Value '0' at 'provisionedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 1",
     );
     // The account keeps 100 unreserved: provisioned concurrency comes out of that pool.
-    await expectError(putPc('pc-rules', '1', 1001), 'InvalidParameterValueException', 400, "Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [1000].");
-    await expectError(
+    await expectAwsError(putPc('pc-rules', '1', 1001), 'InvalidParameterValueException', 400, "Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [1000].");
+    await expectAwsError(
       putPc('pc-rules', '1', 901),
       'InvalidParameterValueException',
       400,
@@ -322,19 +253,19 @@ with concurrent.futures.ThreadPoolExecutor(4) as pool:
 
     // A version, then an alias on it; and the other way round.
     assert.equal((await putPc('pc-rules', '1', 1)).Status, 'IN_PROGRESS');
-    await expectError(putPc('pc-rules', 'prod', 1), 'ResourceConflictException', 409, "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version");
+    await expectAwsError(putPc('pc-rules', 'prod', 1), 'ResourceConflictException', 409, "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version");
     await deletePc('pc-rules', '1');
     await putPc('pc-rules', 'prod', 1);
-    await expectError(putPc('pc-rules', '1', 1), 'ResourceConflictException', 409, 'Version is pointed by a Provisioned Concurrency alias');
+    await expectAwsError(putPc('pc-rules', '1', 1), 'ResourceConflictException', 409, 'Version is pointed by a Provisioned Concurrency alias');
     await waitFor('pc-rules', 'prod', 'READY');
 
     // Deleting the alias deletes its configuration.
     await sdk.send(new DeleteAliasCommand({ FunctionName: 'pc-rules', Name: 'prod' }));
-    await expectError(getPc('pc-rules', 'prod'), 'ResourceNotFoundException', 404, `Cannot find alias arn: ${fn}:prod`);
+    await expectAwsError(getPc('pc-rules', 'prod'), 'ResourceNotFoundException', 404, `Cannot find alias arn: ${fn}:prod`);
     assert.deepEqual((await sdk.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'pc-rules' }))).ProvisionedConcurrencyConfigs, []);
     // …and a new alias of that name starts without one.
     await alias('pc-rules', 'prod', '1');
-    await expectError(getPc('pc-rules', 'prod'), 'ProvisionedConcurrencyConfigNotFoundException', 404, 'No Provisioned Concurrency Config found for this function');
+    await expectAwsError(getPc('pc-rules', 'prod'), 'ProvisionedConcurrencyConfigNotFoundException', 404, 'No Provisioned Concurrency Config found for this function');
   });
 
   test('reserved 1 + provisioned 1 on version 1: $LATEST is throttled, version 1 is served (boto3)', { skip: NO_BOTO3 }, async () => {
@@ -383,31 +314,31 @@ print(json.dumps(out))
     await alias('pc-overlap', 'a', '1');
     await sdk.send(new PutFunctionConcurrencyCommand({ FunctionName: 'pc-overlap', ReservedConcurrentExecutions: 2 }));
     await putPc('pc-overlap', 'a', 2);
-    await expectError(
+    await expectAwsError(
       sdk.send(new PutFunctionConcurrencyCommand({ FunctionName: 'pc-overlap', ReservedConcurrentExecutions: 1 })),
       'InvalidParameterValueException',
       400,
       " ReservedConcurrentExecutions  1 should not be lower than function's total provisioned concurrency [2].",
     );
     await sdk.send(new PublishVersionCommand({ FunctionName: 'pc-overlap' }));
-    await expectError(putPc('pc-overlap', '1', 1), 'ResourceConflictException', 409, 'Version is pointed by a Provisioned Concurrency alias');
+    await expectAwsError(putPc('pc-overlap', '1', 1), 'ResourceConflictException', 409, 'Version is pointed by a Provisioned Concurrency alias');
     await deletePc('pc-overlap', 'a');
   });
 
   test('raw answers match the botocore model', { skip: NO_MODEL }, async () => {
     const path = '/2019-09-30/functions/pc-rules/provisioned-concurrency';
-    assert.equal((await checked('PUT', `${path}?Qualifier=prod`, { ProvisionedConcurrentExecutions: 1 })).status, 202);
-    assert.equal((await checked('GET', `${path}?Qualifier=prod`)).status, 200);
-    assert.equal((await checked('GET', `${path}?List=ALL`)).status, 200);
-    assert.equal((await checked('GET', `${path}?List=ALL&MaxItems=1`)).status, 200);
-    assert.equal((await checked('GET', `${path}?Qualifier=1`)).status, 404);
-    assert.equal((await checked('GET', `${path}?Qualifier=%24LATEST`)).status, 400);
-    assert.equal((await checked('PUT', `${path}?Qualifier=1`, { ProvisionedConcurrentExecutions: 1 })).status, 409);
-    assert.equal((await checked('PUT', `${path}?Qualifier=prod`, { ProvisionedConcurrentExecutions: 0 })).status, 400);
-    assert.equal((await checked('PUT', path, { ProvisionedConcurrentExecutions: 1 })).status, 400);
-    assert.equal((await checked('GET', '/2019-09-30/functions/nope/provisioned-concurrency?List=ALL')).status, 404);
-    assert.equal((await checked('DELETE', `${path}?Qualifier=prod`)).status, 204);
-    assert.equal((await checked('DELETE', `${path}?Qualifier=nope`)).status, 404);
+    assert.equal((await checkedRequest(lamina, 'PUT', `${path}?Qualifier=prod`, { ProvisionedConcurrentExecutions: 1 })).status, 202);
+    assert.equal((await checkedRequest(lamina, 'GET', `${path}?Qualifier=prod`)).status, 200);
+    assert.equal((await checkedRequest(lamina, 'GET', `${path}?List=ALL`)).status, 200);
+    assert.equal((await checkedRequest(lamina, 'GET', `${path}?List=ALL&MaxItems=1`)).status, 200);
+    assert.equal((await checkedRequest(lamina, 'GET', `${path}?Qualifier=1`)).status, 404);
+    assert.equal((await checkedRequest(lamina, 'GET', `${path}?Qualifier=%24LATEST`)).status, 400);
+    assert.equal((await checkedRequest(lamina, 'PUT', `${path}?Qualifier=1`, { ProvisionedConcurrentExecutions: 1 })).status, 409);
+    assert.equal((await checkedRequest(lamina, 'PUT', `${path}?Qualifier=prod`, { ProvisionedConcurrentExecutions: 0 })).status, 400);
+    assert.equal((await checkedRequest(lamina, 'PUT', path, { ProvisionedConcurrentExecutions: 1 })).status, 400);
+    assert.equal((await checkedRequest(lamina, 'GET', '/2019-09-30/functions/nope/provisioned-concurrency?List=ALL')).status, 404);
+    assert.equal((await checkedRequest(lamina, 'DELETE', `${path}?Qualifier=prod`)).status, 204);
+    assert.equal((await checkedRequest(lamina, 'DELETE', `${path}?Qualifier=nope`)).status, 404);
   });
 
   test('configurations survive kill -9 and are provisioned again', async () => {

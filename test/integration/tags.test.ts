@@ -4,10 +4,8 @@
 // model, and tags surviving a crash of the server.
 
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import {
-  CreateFunctionCommand,
   DeleteFunctionCommand,
   GetFunctionCommand,
   type LambdaClient,
@@ -16,11 +14,11 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-lambda';
-import { signRequest } from '../../src/sigv4/index.js';
-import { assertExchangeMatchesModel, loadAwsModel } from '../helpers/aws-model.js';
-import { ACCOUNT, CREDENTIALS, type LaminaProcess, REGION, ROLE, startLamina } from '../helpers/lamina.js';
+import { expectAwsError } from '../helpers/aws-errors.js';
+import { createZipFunction } from '../helpers/functions.js';
+import { ACCOUNT, type LaminaProcess, REGION, startLamina } from '../helpers/lamina.js';
+import { checkedRequest, rawRequest } from '../helpers/raw.js';
 import { missing } from '../helpers/requirements.js';
-import { makeZip } from '../helpers/zip.js';
 
 const PREFIX = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:`;
 const FN = 'tag-fn';
@@ -35,70 +33,12 @@ const NO_MODEL = missing('python3', ['-c', 'import botocore'], 'python3-botocore
 let lamina: LaminaProcess;
 let sdk: LambdaClient;
 
-interface Raw {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-/** A signed request with its raw answer, errors included (for the model checks). */
-async function raw(method: string, path: string, body?: unknown): Promise<Raw> {
-  const url = new URL(path, lamina.url);
-  const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
-  const headers = signRequest(
-    { method, url, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: payload },
-    CREDENTIALS,
-    { region: REGION, service: 'lambda' },
-  );
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: { ...headers, 'content-length': String(payload.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function checked(method: string, path: string, body?: unknown): Promise<Raw> {
-  const res = await raw(method, path, body);
-  const model = loadAwsModel('lambda');
-  assert.ok(model, 'the botocore model is available');
-  assertExchangeMatchesModel(model, { method, path }, res);
-  return res;
-}
-
-async function expectError(p: Promise<unknown>, name: string, status: number, message: string): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as Error & { $metadata?: { httpStatusCode?: number } };
-    assert.equal(e.name, name, `${e.name}: ${e.message}`);
-    assert.equal(e.$metadata?.httpStatusCode, status);
-    assert.equal(e.message, message);
-    return;
-  }
-  assert.fail(`expected ${name}`);
-}
-
 const listTags = async (resource = ARN) => (await sdk.send(new ListTagsCommand({ Resource: resource }))).Tags;
 const tag = (Tags: Record<string, string>, resource = ARN) => sdk.send(new TagResourceCommand({ Resource: resource, Tags }));
 const untag = (TagKeys: string[], resource = ARN) => sdk.send(new UntagResourceCommand({ Resource: resource, TagKeys }));
 
-async function createFunction(name: string, tags?: Record<string, string>): Promise<void> {
-  await sdk.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Role: ROLE,
-      Handler: 'index.handler',
-      Code: { ZipFile: makeZip({ 'index.js': 'exports.handler = async () => 1;' }) },
-      ...(tags && { Tags: tags }),
-    }),
-  );
-}
+const createFunction = (name: string, tags?: Record<string, string>) =>
+  createZipFunction(sdk, name, 'exports.handler = async () => 1;', { ...(tags && { Tags: tags }) });
 
 describe('tags', () => {
   before(async () => {
@@ -135,10 +75,10 @@ describe('tags', () => {
     await createFunction('tag-limits');
     const arn = `${PREFIX}tag-limits`;
     const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, k) => [`${k}_key`, `${k}_value`]));
-    await expectError(tag(many(51), arn), 'InvalidParameterValueException', 400, 'Number of tags exceeds resource tag limit.');
+    await expectAwsError(tag(many(51), arn), 'InvalidParameterValueException', 400, 'Number of tags exceeds resource tag limit.');
     await tag(many(50), arn);
     assert.equal(Object.keys((await listTags(arn)) ?? {}).length, 50);
-    await expectError(tag({ a_key: 'a_value' }, arn), 'InvalidParameterValueException', 400, 'Number of tags exceeds resource tag limit.');
+    await expectAwsError(tag({ a_key: 'a_value' }, arn), 'InvalidParameterValueException', 400, 'Number of tags exceeds resource tag limit.');
     // Overwriting an existing key does not add to the count.
     await tag({ '0_key': 'changed' }, arn);
     assert.equal((await listTags(arn))?.['0_key'], 'changed');
@@ -147,31 +87,31 @@ describe('tags', () => {
   test('refusals: versions, aliases, $LATEST, unknown resources, bad ARNs, empty input', async () => {
     await sdk.send(new PublishVersionCommand({ FunctionName: FN }));
     for (const qualified of [`${ARN}:1`, `${ARN}:$LATEST`, `${ARN}:v1`]) {
-      await expectError(tag({ k: 'v' }, qualified), 'InvalidParameterValueException', 400, NOT_ON_QUALIFIED);
+      await expectAwsError(tag({ k: 'v' }, qualified), 'InvalidParameterValueException', 400, NOT_ON_QUALIFIED);
     }
-    await expectError(listTags(`${PREFIX}doesnotexist:alias`), 'InvalidParameterValueException', 400, NOT_ON_QUALIFIED);
+    await expectAwsError(listTags(`${PREFIX}doesnotexist:alias`), 'InvalidParameterValueException', 400, NOT_ON_QUALIFIED);
     for (const op of [() => tag({ A: 'B' }, `${PREFIX}doesnotexist`), () => untag(['A'], `${PREFIX}doesnotexist`), () => listTags(`${PREFIX}doesnotexist`)]) {
-      await expectError(op(), 'ResourceNotFoundException', 404, `Function not found: ${PREFIX}doesnotexist`);
+      await expectAwsError(op(), 'ResourceNotFoundException', 404, `Function not found: ${PREFIX}doesnotexist`);
     }
     const esm = `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:8e0c3b76-3c32-4a4c-9a5b-2b3c9b0e1f00`;
-    await expectError(listTags(esm), 'ResourceNotFoundException', 404, `Event source mapping not found: ${esm}`);
-    await expectError(
+    await expectAwsError(listTags(esm), 'ResourceNotFoundException', 404, `Event source mapping not found: ${esm}`);
+    await expectAwsError(
       tag({ key_a: 'value_a' }, 'arn:aws:something'),
       'ValidationException',
       400,
       `1 validation error detected: Value 'arn:aws:something' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: ${RESOURCE_PATTERN}`,
     );
-    await expectError(
+    await expectAwsError(
       untag([]),
       'ValidationException',
       400,
       "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
     );
-    await expectError(tag({}), 'InvalidParameterValueException', 400, 'An error occurred and the request cannot be processed.');
+    await expectAwsError(tag({}), 'InvalidParameterValueException', 400, 'An error occurred and the request cannot be processed.');
 
     await createFunction('tag-deleted', { k: 'v' });
     await sdk.send(new DeleteFunctionCommand({ FunctionName: 'tag-deleted' }));
-    await expectError(listTags(`${PREFIX}tag-deleted`), 'ResourceNotFoundException', 404, `Function not found: ${PREFIX}tag-deleted`);
+    await expectAwsError(listTags(`${PREFIX}tag-deleted`), 'ResourceNotFoundException', 404, `Function not found: ${PREFIX}tag-deleted`);
   });
 
   test('the aws CLI tags, lists and untags', { skip: NO_AWS }, async () => {
@@ -207,14 +147,14 @@ print(json.dumps({"tags": t["Tags"], "err": err}))
 
   test('raw answers match the botocore model', { skip: NO_MODEL }, async () => {
     const path = `/2017-03-31/tags/${encodeURIComponent(ARN)}`;
-    assert.equal((await checked('POST', path, { Tags: { raw: '1' } })).status, 204);
-    assert.equal((await checked('POST', path, { Tags: {} })).status, 400);
-    assert.equal((await checked('GET', path)).status, 200);
-    assert.equal((await checked('GET', `/2017-03-31/tags/${encodeURIComponent(`${PREFIX}nope`)}`)).status, 404);
-    assert.equal((await checked('DELETE', `${path}?tagKeys=raw&tagKeys=other`)).status, 204);
-    assert.equal((await checked('DELETE', path)).status, 400);
+    assert.equal((await checkedRequest(lamina, 'POST', path, { Tags: { raw: '1' } })).status, 204);
+    assert.equal((await checkedRequest(lamina, 'POST', path, { Tags: {} })).status, 400);
+    assert.equal((await checkedRequest(lamina, 'GET', path)).status, 200);
+    assert.equal((await checkedRequest(lamina, 'GET', `/2017-03-31/tags/${encodeURIComponent(`${PREFIX}nope`)}`)).status, 404);
+    assert.equal((await checkedRequest(lamina, 'DELETE', `${path}?tagKeys=raw&tagKeys=other`)).status, 204);
+    assert.equal((await checkedRequest(lamina, 'DELETE', path)).status, 400);
     // Clients that do not encode the ARN's colons reach the same resource.
-    const plain = await raw('GET', `/2017-03-31/tags/${ARN}`);
+    const plain = await rawRequest(lamina, 'GET', `/2017-03-31/tags/${ARN}`);
     assert.equal(plain.status, 200);
   });
 

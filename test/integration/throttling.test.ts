@@ -5,10 +5,8 @@
 // figures; and, on a server with a tiny account limit, the account cap.
 
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import {
-  CreateFunctionCommand,
   DeleteFunctionConcurrencyCommand,
   GetAccountSettingsCommand,
   InvokeCommand,
@@ -16,9 +14,10 @@ import {
   type LambdaClient,
   PutFunctionConcurrencyCommand,
 } from '@aws-sdk/client-lambda';
-import { type LaminaProcess, ROLE, startLamina } from '../helpers/lamina.js';
+import { awsFailure } from '../helpers/aws-errors.js';
+import { createZipFunction } from '../helpers/functions.js';
+import { type LaminaProcess, startLamina } from '../helpers/lamina.js';
 import { missing } from '../helpers/requirements.js';
-import { makeZip } from '../helpers/zip.js';
 
 const NO_AWS = missing('aws', ['--version'], 'awscli');
 const NO_BOTO3 = missing('python3', ['-c', 'import boto3'], 'python3-boto3');
@@ -37,34 +36,7 @@ const SLEEPER = [
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Health {
-  environments: { environments: number; byState: Record<string, number> };
-}
-
-function health(lamina: LaminaProcess): Promise<Health> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(new URL('/health', lamina.url), (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (d: string) => (body += d));
-        res.on('end', () => resolve(JSON.parse(body) as Health));
-      })
-      .on('error', reject);
-  });
-}
-
-async function createSleeper(sdk: LambdaClient, name: string): Promise<void> {
-  await sdk.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Role: ROLE,
-      Handler: 'index.handler',
-      Timeout: 30,
-      Code: { ZipFile: makeZip({ 'index.js': SLEEPER }) },
-    }),
-  );
-}
+const createSleeper = (sdk: LambdaClient, name: string) => createZipFunction(sdk, name, SLEEPER, { Timeout: 30 });
 
 function invoke(sdk: LambdaClient, name: string, event: unknown = {}, extra: Record<string, unknown> = {}): Promise<InvokeCommandOutput> {
   return sdk.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)), ...extra }));
@@ -72,13 +44,8 @@ function invoke(sdk: LambdaClient, name: string, event: unknown = {}, extra: Rec
 
 /** The error of a throttled SDK call, with AWS's members. */
 async function throttleOf(p: Promise<unknown>): Promise<{ name: string; status?: number; reason?: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as Error & { $metadata?: { httpStatusCode?: number }; Reason?: string };
-    return { name: e.name, status: e.$metadata?.httpStatusCode, reason: e.Reason, message: e.message };
-  }
-  assert.fail('expected the invocation to be throttled');
+  const f = await awsFailure(p, 'expected the invocation to be throttled');
+  return { name: f.name, status: f.status, reason: f.fields.Reason as string | undefined, message: f.message };
 }
 
 interface Outcome {
@@ -151,7 +118,7 @@ describe('throttling by reserved concurrency', () => {
   test('the aws CLI sees the same 429 while both slots are busy', { skip: NO_AWS }, async () => {
     const running = [invoke(sdk, 'throttle-two', { ms: 6000 }), invoke(sdk, 'throttle-two', { ms: 6000 })];
     // Both hold their slot from the moment they are accepted; wait until they run anyway.
-    await until('two busy environments', async () => ((await health(lamina)).environments.byState.busy ?? 0) >= 2);
+    await until('two busy environments', async () => ((await lamina.health()).environments.byState.busy ?? 0) >= 2);
     const r = await lamina.aws(['lambda', 'invoke', '--function-name', 'throttle-two', '--payload', '{}', '/dev/null', '--debug']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /An error occurred \(TooManyRequestsException\) when calling the Invoke operation.*: Rate Exceeded\./);
@@ -161,7 +128,7 @@ describe('throttling by reserved concurrency', () => {
 
   test('reserved 0 throttles every invocation and starts no environment', async () => {
     await put('throttle-zero', 0);
-    const before = (await health(lamina)).environments.environments;
+    const before = (await lamina.health()).environments.environments;
     for (let i = 0; i < 3; i++) {
       assert.deepEqual(await throttleOf(invoke(sdk, 'throttle-zero', { ms: 0 })), {
         name: 'TooManyRequestsException',
@@ -174,7 +141,7 @@ describe('throttling by reserved concurrency', () => {
     const accepted = await invoke(sdk, 'throttle-zero', { mark: 'NEVER-RUNS' }, { InvocationType: 'Event' });
     assert.equal(accepted.StatusCode, 202);
     await sleep(300);
-    assert.equal((await health(lamina)).environments.environments, before, 'no environment started');
+    assert.equal((await lamina.health()).environments.environments, before, 'no environment started');
     const streams = await lamina.aws(['logs', 'describe-log-streams', '--log-group-name', '/aws/lambda/throttle-zero']);
     if (streams.code === 0) assert.deepEqual(JSON.parse(streams.stdout).logStreams, [], 'no log stream');
     else assert.match(streams.stderr, /ResourceNotFoundException/);
@@ -191,7 +158,7 @@ describe('throttling by reserved concurrency', () => {
   test('an Event invocation throttled by reserved 1 waits for the running one and is not lost', { skip: NO_AWS }, async () => {
     await put('throttle-event', 1);
     const sync = invoke(sdk, 'throttle-event', { ms: 2000, mark: 'SYNC-MARK' });
-    await until('the synchronous invocation runs', async () => ((await health(lamina)).environments.byState.busy ?? 0) >= 1);
+    await until('the synchronous invocation runs', async () => ((await lamina.health()).environments.byState.busy ?? 0) >= 1);
     // Meanwhile a synchronous call would be refused…
     assert.equal((await throttleOf(invoke(sdk, 'throttle-event', { ms: 0 }))).reason, RESERVED);
     // …and an Event invocation is accepted, to run once the slot is free.
@@ -261,6 +228,6 @@ describe('throttling by the account limit (LAMINA_ACCOUNT_CONCURRENCY=5)', () =>
     assert.equal(ok.length, 5, JSON.stringify(outcomes));
     assert.deepEqual(throttled, [{ error: 'TooManyRequestsException', reason: ACCOUNT, status: 429, message: 'Rate Exceeded.' }]);
     // The throttled one started nothing: at most one environment per admitted invocation.
-    assert.ok((await health(lamina)).environments.environments <= 5);
+    assert.ok((await lamina.health()).environments.environments <= 5);
   });
 });

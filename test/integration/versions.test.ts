@@ -4,10 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import {
-  CreateFunctionCommand,
   type CreateFunctionCommandInput,
   DeleteFunctionCommand,
   type FunctionConfiguration,
@@ -19,7 +17,10 @@ import {
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
-import { ACCOUNT, type LaminaProcess, REGION, ROLE, startLamina } from '../helpers/lamina.js';
+import { expectAwsError } from '../helpers/aws-errors.js';
+import { createZipFunction } from '../helpers/functions.js';
+import { httpGet } from '../helpers/http.js';
+import { ACCOUNT, type LaminaProcess, REGION, startLamina } from '../helpers/lamina.js';
 import { missing } from '../helpers/requirements.js';
 import { makeZip } from '../helpers/zip.js';
 
@@ -33,46 +34,11 @@ let sdk: LambdaClient;
 const zipOf = (tag: string): Buffer => makeZip({ 'index.py': `def handler(e, c):\n    return ${JSON.stringify(tag)}\n` });
 const sha256b64 = (b: Buffer): string => createHash('sha256').update(b).digest('base64');
 
-function create(name: string, extra: Partial<CreateFunctionCommandInput> = {}): Promise<FunctionConfiguration> {
-  return sdk.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'python3.12',
-      Role: ROLE,
-      Handler: 'index.handler',
-      Code: { ZipFile: zipOf(name) },
-      ...extra,
-    }),
-  );
-}
+const create = (name: string, extra: Partial<CreateFunctionCommandInput> = {}): Promise<FunctionConfiguration> =>
+  createZipFunction(sdk, name, zipOf(name), { Runtime: 'python3.12', ...extra });
 
 const versionsOf = async (name: string): Promise<string[]> =>
   ((await sdk.send(new ListVersionsByFunctionCommand({ FunctionName: name }))).Versions ?? []).map((v) => v.Version!);
-
-async function expectError(p: Promise<unknown>, name: string, status: number, message?: string): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as Error & { $metadata?: { httpStatusCode?: number } };
-    assert.equal(e.name, name, e.message);
-    assert.equal(e.$metadata?.httpStatusCode, status);
-    if (message !== undefined) assert.equal(e.message, message);
-    return;
-  }
-  assert.fail(`expected ${name}`);
-}
-
-function download(url: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(Buffer.concat(chunks)));
-      })
-      .on('error', reject);
-  });
-}
 
 describe('versions', () => {
   before(async () => {
@@ -183,21 +149,21 @@ describe('versions', () => {
     await sdk.send(new UpdateFunctionCodeCommand({ FunctionName: 'frozen', ZipFile: newZip }));
     const v1 = await sdk.send(new GetFunctionCommand({ FunctionName: 'frozen', Qualifier: '1' }));
     assert.equal(v1.Configuration?.CodeSha256, sha256b64(oldZip));
-    assert.ok((await download(v1.Code!.Location!)).equals(oldZip));
+    assert.ok((await httpGet(v1.Code!.Location!)).body.equals(oldZip));
     const latest = await sdk.send(new GetFunctionCommand({ FunctionName: 'frozen' }));
     assert.equal(latest.Configuration?.CodeSha256, sha256b64(newZip));
-    assert.ok((await download(latest.Code!.Location!)).equals(newZip));
+    assert.ok((await httpGet(latest.Code!.Location!)).body.equals(newZip));
   });
 
   test('PublishVersion preconditions: RevisionId and CodeSha256', async () => {
     await create('guarded');
     const current = await sdk.send(new GetFunctionConfigurationCommand({ FunctionName: 'guarded' }));
-    await expectError(
+    await expectAwsError(
       sdk.send(new PublishVersionCommand({ FunctionName: 'guarded', RevisionId: 'wrong' })),
       'PreconditionFailedException', 412,
       'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
     );
-    await expectError(
+    await expectAwsError(
       sdk.send(new PublishVersionCommand({ FunctionName: 'guarded', CodeSha256: 'somenonexistentsha256' })),
       'InvalidParameterValueException', 400,
       `CodeSHA256 (somenonexistentsha256) is different from current CodeSHA256 in $LATEST (${current.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.`,
@@ -211,15 +177,15 @@ describe('versions', () => {
   });
 
   test('missing functions are 404 for PublishVersion and ListVersionsByFunction', async () => {
-    await expectError(
+    await expectAwsError(
       sdk.send(new PublishVersionCommand({ FunctionName: 'nobody' })),
       'ResourceNotFoundException', 404, `Function not found: ${ARN}nobody`,
     );
-    await expectError(
+    await expectAwsError(
       sdk.send(new ListVersionsByFunctionCommand({ FunctionName: 'nobody' })),
       'ResourceNotFoundException', 404, `Function not found: ${ARN}nobody`,
     );
-    await expectError(
+    await expectAwsError(
       sdk.send(new GetFunctionConfigurationCommand({ FunctionName: 'guarded', Qualifier: '9' })),
       'ResourceNotFoundException', 404, `Function not found: ${ARN}guarded:9`,
     );
@@ -245,7 +211,7 @@ describe('versions', () => {
     } while (marker);
     assert.deepEqual(seen, expected);
     assert.equal(pages, 5);
-    await expectError(
+    await expectAwsError(
       sdk.send(new ListVersionsByFunctionCommand({ FunctionName: 'many', MaxItems: 0 })),
       'ValidationException', 400,
       "1 validation error detected: Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1",
@@ -268,7 +234,7 @@ describe('versions', () => {
 
   test('deleting the function removes every version', async () => {
     await sdk.send(new DeleteFunctionCommand({ FunctionName: 'many' }));
-    await expectError(sdk.send(new GetFunctionCommand({ FunctionName: 'many', Qualifier: '3' })), 'ResourceNotFoundException', 404);
+    await expectAwsError(sdk.send(new GetFunctionCommand({ FunctionName: 'many', Qualifier: '3' })), 'ResourceNotFoundException', 404);
     await create('many');
     assert.deepEqual(await versionsOf('many'), ['$LATEST']);
     assert.equal((await sdk.send(new PublishVersionCommand({ FunctionName: 'many' }))).Version, '1');

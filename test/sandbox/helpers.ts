@@ -9,7 +9,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
-  CreateFunctionCommand,
   type CreateFunctionCommandInput,
   type CreateFunctionCommandOutput,
   DeleteFunctionCommand,
@@ -17,9 +16,10 @@ import {
   type LambdaClient,
   type Runtime,
 } from '@aws-sdk/client-lambda';
-import { type LaminaProcess, ROLE, startLamina, type StartOptions } from '../helpers/lamina.js';
+import { createZipFunction } from '../helpers/functions.js';
+import { type LaminaProcess, startLamina, type StartOptions } from '../helpers/lamina.js';
 import { missing } from '../helpers/requirements.js';
-import { makeZip, type ZipEntry } from '../helpers/zip.js';
+import type { ZipEntry } from '../helpers/zip.js';
 
 /** Skip reason for tests of the full sandbox: bubblewrap missing, or not root. */
 export function sandboxMissing(): string | false {
@@ -75,17 +75,7 @@ export class Harness {
     files: Record<string, string> | ZipEntry[],
     extra: Partial<CreateFunctionCommandInput> = {},
   ): Promise<CreateFunctionCommandOutput> {
-    return this.sdk.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: runtime as Runtime,
-        Role: ROLE,
-        Handler: handler,
-        Code: { ZipFile: makeZip(files) },
-        Timeout: 10,
-        ...extra,
-      }),
-    );
+    return createZipFunction(this.sdk, name, files, { Runtime: runtime as Runtime, Handler: handler, Timeout: 10, ...extra });
   }
 
   async delete(name: string): Promise<void> {
@@ -582,4 +572,188 @@ export function pidsPerSandbox(h: Harness): number[] {
         return 0;
       }
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Moves shared by the hostile suites (hostile-node, hostile-python): a victim that keeps a
+// secret in its /tmp, a benign function, and attackers running the guests in guests/.
+
+export interface HostileMoves {
+  /**
+   * Creates the function `victim` (its code file `codeFile` holds the suite's marker; the
+   * file must be where codeTree() says) and the function `benign`. The victim's code tree.
+   */
+  plantVictim(
+    victim: { readonly runtime: string; readonly handler: string; readonly files: Record<string, string>; readonly codeFile: string },
+    benign: Record<string, string>,
+  ): Promise<string>;
+  /**
+   * The victim's first invocation, which stores the secret token in its /tmp: its answer, and
+   * the host folder of that /tmp.
+   */
+  primeVictim(): Promise<{ readonly first: Invoked; readonly scratch: string }>;
+  /**
+   * Host paths a snooping attacker must not reach: the victim's code file and the folders above
+   * it, the victim's /tmp and the secret in it, and Lamina's data (scratch, cells, databases,
+   * the data directory itself). After plantVictim and primeVictim.
+   */
+  victimHostPaths(): string[];
+  /** Runs an attack in `fn` (default `attacker`); the attacker's handler must not fail. Its report. */
+  attack(payload: Record<string, unknown>, fn?: string): Promise<any>;
+  /**
+   * After every attack: the function `benign` answers, and the victim still holds the token in
+   * its /tmp and counts on (its runtime was not disturbed, not re-initialized).
+   */
+  stillServing(): Promise<void>;
+}
+
+/**
+ * The moves of a hostile suite whose server is `harness()` (read when a move runs): its victim
+ * keeps `token` in /tmp/`secretName`, and its code holds `marker`.
+ */
+export function hostileMoves(
+  harness: () => Harness,
+  victim: { readonly token: string; readonly marker: string; readonly secretName: string },
+): HostileMoves {
+  const { token, marker, secretName } = victim;
+  let victimN = 0;
+  let codePath = '';
+  let scratch = '';
+  return {
+    async plantVictim({ runtime, handler, files, codeFile }, benign) {
+      const h = harness();
+      const created = await h.create('victim', runtime, handler, files);
+      const tree = h.codeTree(created.CodeSha256!);
+      codePath = path.join(tree, codeFile);
+      assert.match(readFileSync(codePath, 'utf8'), new RegExp(marker), 'the code tree path is right');
+      await h.create('benign', runtime, handler, benign);
+      return tree;
+    },
+    async primeVictim() {
+      const h = harness();
+      const first = await h.invoke('victim', { secret: token });
+      assert.equal(first.body.secret, token, first.raw);
+      victimN = first.body.n;
+      scratch = await findVictimScratch(h, secretName);
+      return { first, scratch };
+    },
+    victimHostPaths() {
+      const { dataDir } = harness();
+      const tree = path.dirname(codePath);
+      return [
+        codePath,
+        tree,
+        path.dirname(tree),
+        path.join(scratch, secretName),
+        scratch,
+        scratchDir(dataDir),
+        path.join(dataDir, 'environments', 'cells'),
+        path.join(dataDir, 'lamina.db'),
+        path.join(dataDir, 'logs.db'),
+        dataDir,
+      ];
+    },
+    async attack(payload, fn = 'attacker') {
+      const out = await harness().invoke(fn, payload);
+      assert.equal(out.functionError, undefined, `the attacker's handler failed: ${out.raw}`);
+      return out.body;
+    },
+    async stillServing() {
+      const h = harness();
+      const benign = await h.invoke('benign', { after: 'attack' });
+      assert.equal(benign.functionError, undefined, benign.raw);
+      assert.equal(benign.body.ok, true);
+      const victim = await h.invoke('victim');
+      assert.equal(victim.functionError, undefined, victim.raw);
+      assert.equal(victim.body.secret, token, 'the victim kept its /tmp');
+      assert.equal(victim.body.n, ++victimN, 'the victim runtime was not disturbed (not re-initialized)');
+    },
+  };
+}
+
+/**
+ * The attacker's fork bomb in `fn` (an attacker function): the pids limit stops it, the next
+ * invocation works, and afterwards every process under the server is in a sandbox's group,
+ * each group holding one runtime's tree (outer bwrap, the namespace's init, the runtime).
+ */
+export async function assertForkBombContained(h: Harness, fn: string): Promise<void> {
+  assert.equal((await h.invoke(fn, { attack: 'whoami' })).functionError, undefined);
+  const watch = watchPids(h);
+  const bomb = await h.invoke(fn, { attack: 'fork-bomb' }, true);
+  const seen = watch.stop();
+  assert.equal(bomb.status, 200);
+  assert.equal(bomb.functionError, 'Unhandled');
+  assert.match(bomb.body.errorType, /^(Sandbox\.Timedout|Runtime\.ExitError)$/, bomb.raw);
+  assert.ok(seen.limitHits > 0 || seen.maxPids >= 1000, `the pids limit was reached: ${JSON.stringify(seen)}`);
+  assert.ok(seen.maxPids <= 1024, `never more than pids.max: ${JSON.stringify(seen)}`);
+  const next = await h.invoke(fn, { attack: 'whoami' });
+  assert.equal(next.functionError, undefined, next.raw);
+  const leftover = await settle(
+    () => ({ groups: pidsPerSandbox(h), processes: h.census().processes.length }),
+    (c) => c.groups.every((n) => n <= 3) && c.processes === c.groups.reduce((a, b) => a + b, 0),
+  );
+  assert.ok(leftover.groups.every((n) => n <= 3), `no sandbox holds more than its runtime: ${JSON.stringify(leftover)}`);
+  assert.equal(leftover.processes, leftover.groups.reduce((a, b) => a + b, 0), 'no process outside a sandbox group');
+}
+
+/**
+ * Fills /tmp from `fn` (an attacker function with MemorySize 128 and EphemeralStorage 512):
+ * 300 MB fit (/tmp is disk-backed, not memory), 600 MB stop at ENOSPC near 512 MB, and the
+ * function keeps working.
+ */
+export async function assertTmpSizedByEphemeralStorage(h: Harness, fn: string): Promise<void> {
+  const MB = 1024 * 1024;
+  const small = await h.invoke(fn, { attack: 'fill', mb: 300 });
+  assert.equal(small.functionError, undefined, small.raw);
+  assert.deepEqual(small.body, { written: 300, code: null, size: 300 * MB }, small.raw);
+  const big = await h.invoke(fn, { attack: 'fill', mb: 600 });
+  assert.equal(big.functionError, undefined, big.raw);
+  assert.equal(big.body.code, 'ENOSPC');
+  assert.ok(big.body.written >= 400 && big.body.written < 512, `stopped near 512 MB: ${big.raw}`);
+  const after = await h.invoke(fn, { attack: 'fill', mb: 10 });
+  assert.deepEqual(after.body, { written: 10, code: null, size: 10 * MB }, 'the function keeps working');
+}
+
+/**
+ * The attacker tries to take the events of the function `neighbour` (a guest that reports its
+ * request id and Runtime API address to a beacon, then holds the invocation) through its
+ * Runtime API: 1. while the neighbour is busy, polling its endpoint and forging a result for
+ * its real request id (with `attacker`); 2. while it waits idle in `next` (with
+ * `idleAttacker`). The neighbour answers its own events throughout: `tokens[0]` while busy,
+ * each of the others afterwards.
+ */
+export async function assertNeighbourEventsGuarded(
+  h: Harness,
+  moves: HostileMoves,
+  opts: { readonly neighbour: string; readonly tokens: readonly [string, ...string[]]; readonly idleAttacker: string },
+): Promise<void> {
+  const { neighbour, tokens, idleAttacker } = opts;
+  const beacon = await startBeacon();
+  try {
+    const busy = h.invoke(neighbour, { beacon: beacon.url, hold: 5000, token: tokens[0] });
+    let busyNow = true;
+    void busy.then(() => (busyNow = false));
+    const { id, api } = await beacon.next();
+    const port = Number(api.split(':')[1]);
+    const ports = listeningPortsOf(h.serverPid());
+    assert.ok(ports.includes(port) && ports.includes(h.lamina.port), `the server listens on ${ports}`);
+    const during = await moves.attack({ attack: 'runtime-api', id, ports, spoofPorts: [port] });
+    assert.equal(busyNow, true, 'the forgery was tried while the neighbour was still busy');
+    const done = await busy;
+    assert.equal(done.functionError, undefined, done.raw);
+    assert.deepEqual(done.body, { mine: tokens[0], id }, 'the neighbour answered its own event, not the forgery');
+    assertEndpointRefused(during, port, h.lamina.port);
+
+    const idle = await moves.attack(
+      { attack: 'runtime-api', id: '6f0b5a3e-0000-4000-8000-000000000000', ports: [port], spoofPorts: [port] },
+      idleAttacker,
+    );
+    assertEndpointRefused(idle, port, h.lamina.port);
+    for (const token of tokens.slice(1)) {
+      const out = await h.invoke(neighbour, { token });
+      assert.equal(out.body.mine, token, 'the neighbour still receives its own events');
+    }
+  } finally {
+    beacon.close();
+  }
 }

@@ -9,22 +9,18 @@ import { after, before, describe, test } from 'node:test';
 import { UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { REPO_ROOT } from '../helpers/lamina.js';
 import {
-  assertEndpointRefused,
+  assertForkBombContained,
+  assertNeighbourEventsGuarded,
   assertOutOfMemory,
   assertSignalsContained,
   assertSnoopFailed,
+  assertTmpSizedByEphemeralStorage,
   assertUnprivileged,
   BENIGN_NODE,
   descendants,
-  findVictimScratch,
   Harness,
-  listeningPortsOf,
-  pidsPerSandbox,
+  hostileMoves,
   sandboxMissing,
-  scratchDir,
-  settle,
-  startBeacon,
-  watchPids,
 } from './helpers.js';
 
 const SKIP = sandboxMissing();
@@ -69,38 +65,15 @@ const NEIGHBOUR = {
 
 describe('hostile Node.js functions', { skip: SKIP }, () => {
   let h: Harness;
-  let victimTree: string;
   let victimScratch: string;
-  let victimN = 0;
-
-  /** After every attack: a benign function answers, and the victim still holds its secret in the same runtime. */
-  async function stillServing(): Promise<void> {
-    const benign = await h.invoke('benign', { after: 'attack' });
-    assert.equal(benign.functionError, undefined, benign.raw);
-    assert.equal(benign.body.ok, true);
-    const victim = await h.invoke('victim');
-    assert.equal(victim.functionError, undefined, victim.raw);
-    assert.equal(victim.body.secret, TOKEN, 'the victim kept its /tmp');
-    assert.equal(victim.body.n, ++victimN, 'the victim runtime was not disturbed (not re-initialized)');
-  }
-
-  const attack = async (payload: Record<string, unknown>, fn = 'attacker'): Promise<any> => {
-    const out = await h.invoke(fn, payload);
-    assert.equal(out.functionError, undefined, `the attacker's handler failed: ${out.raw}`);
-    return out.body;
-  };
+  const moves = hostileMoves(() => h, { token: TOKEN, marker: MARKER, secretName: SECRET_NAME });
+  const { attack, stillServing } = moves;
 
   before(async () => {
     h = await Harness.start();
-    const created = await h.create('victim', 'nodejs20.x', 'index.handler', VICTIM);
-    victimTree = h.codeTree(created.CodeSha256!);
-    assert.match(readFileSync(path.join(victimTree, 'index.js'), 'utf8'), new RegExp(MARKER), 'the code tree path is right');
-    await h.create('benign', 'nodejs20.x', 'index.handler', BENIGN_NODE);
+    await moves.plantVictim({ runtime: 'nodejs20.x', handler: 'index.handler', files: VICTIM, codeFile: 'index.js' }, BENIGN_NODE);
     await h.create('attacker', 'nodejs20.x', 'index.handler', ATTACKER, { MemorySize: 256, Timeout: 30 });
-    const first = await h.invoke('victim', { secret: TOKEN });
-    assert.equal(first.body.secret, TOKEN);
-    victimN = first.body.n;
-    victimScratch = await findVictimScratch(h, SECRET_NAME);
+    victimScratch = (await moves.primeVictim()).scratch;
   });
 
   after(async () => {
@@ -115,18 +88,7 @@ describe('hostile Node.js functions', { skip: SKIP }, () => {
   });
 
   test("cannot read another function's code, another environment's /tmp or Lamina's data", async () => {
-    const hostPaths = [
-      path.join(victimTree, 'index.js'),
-      victimTree,
-      path.dirname(victimTree),
-      path.join(victimScratch, SECRET_NAME),
-      victimScratch,
-      scratchDir(h.dataDir),
-      path.join(h.dataDir, 'environments', 'cells'),
-      path.join(h.dataDir, 'lamina.db'),
-      path.join(h.dataDir, 'logs.db'),
-      h.dataDir,
-    ];
+    const hostPaths = moves.victimHostPaths();
     const r = await attack({ attack: 'snoop', paths: hostPaths, secretName: SECRET_NAME, markers: [MARKER, TOKEN, SECRET_NAME] });
     assertSnoopFailed(r, hostPaths, SECRET_NAME);
     await stillServing();
@@ -155,57 +117,13 @@ describe('hostile Node.js functions', { skip: SKIP }, () => {
 
   test("cannot take a neighbour's events through its Runtime API, while the neighbour keeps working", async () => {
     await h.create('neighbour', 'nodejs20.x', 'index.handler', NEIGHBOUR);
-    const beacon = await startBeacon();
-    try {
-      // 1. While the neighbour is busy: poll its endpoint, forge a result for its real request id.
-      const busy = h.invoke('neighbour', { beacon: beacon.url, hold: 5000, token: 'T1' });
-      let busyNow = true;
-      void busy.then(() => (busyNow = false));
-      const { id, api } = await beacon.next();
-      const port = Number(api.split(':')[1]);
-      const ports = listeningPortsOf(h.serverPid());
-      assert.ok(ports.includes(port) && ports.includes(h.lamina.port), `the server listens on ${ports}`);
-      const during = await attack({ attack: 'runtime-api', id, ports, spoofPorts: [port] });
-      assert.equal(busyNow, true, 'the forgery was tried while the neighbour was still busy');
-      const done = await busy;
-      assert.equal(done.functionError, undefined, done.raw);
-      assert.deepEqual(done.body, { mine: 'T1', id }, 'the neighbour answered its own event, not the forgery');
-      assertEndpointRefused(during, port, h.lamina.port);
-
-      // 2. While the neighbour is idle, waiting in `next`: try to take its next event.
-      const idle = await attack({ attack: 'runtime-api', id: '6f0b5a3e-0000-4000-8000-000000000000', ports: [port], spoofPorts: [port] });
-      assertEndpointRefused(idle, port, h.lamina.port);
-      for (const token of ['T2', 'T3', 'T4']) {
-        const out = await h.invoke('neighbour', { token });
-        assert.equal(out.body.mine, token, 'the neighbour still receives its own events');
-      }
-    } finally {
-      beacon.close();
-    }
+    await assertNeighbourEventsGuarded(h, moves, { neighbour: 'neighbour', tokens: ['T1', 'T2', 'T3', 'T4'], idleAttacker: 'attacker' });
     await stillServing();
   });
 
   test('a fork bomb is stopped by the pids limit; the next invocation works and nothing leaks', async () => {
     await h.create('bomber', 'nodejs20.x', 'index.handler', ATTACKER, { MemorySize: 1024, Timeout: 5 });
-    assert.equal((await h.invoke('bomber', { attack: 'whoami' })).functionError, undefined);
-    const watch = watchPids(h);
-    const bomb = await h.invoke('bomber', { attack: 'fork-bomb' }, true);
-    const seen = watch.stop();
-    assert.equal(bomb.status, 200);
-    assert.equal(bomb.functionError, 'Unhandled');
-    assert.match(bomb.body.errorType, /^(Sandbox\.Timedout|Runtime\.ExitError)$/, bomb.raw);
-    assert.ok(seen.limitHits > 0 || seen.maxPids >= 1000, `the pids limit was reached: ${JSON.stringify(seen)}`);
-    assert.ok(seen.maxPids <= 1024, `never more than pids.max: ${JSON.stringify(seen)}`);
-    const next = await h.invoke('bomber', { attack: 'whoami' });
-    assert.equal(next.functionError, undefined, next.raw);
-    // Every process under the server is in a sandbox's group, and each group holds one
-    // runtime's tree (outer bwrap, the namespace's init, the runtime): no bomb stragglers.
-    const leftover = await settle(
-      () => ({ groups: pidsPerSandbox(h), processes: h.census().processes.length }),
-      (c) => c.groups.every((n) => n <= 3) && c.processes === c.groups.reduce((a, b) => a + b, 0),
-    );
-    assert.ok(leftover.groups.every((n) => n <= 3), `no sandbox holds more than its runtime: ${JSON.stringify(leftover)}`);
-    assert.equal(leftover.processes, leftover.groups.reduce((a, b) => a + b, 0), 'no process outside a sandbox group');
+    await assertForkBombContained(h, 'bomber');
     await stillServing();
   });
 
@@ -219,15 +137,7 @@ describe('hostile Node.js functions', { skip: SKIP }, () => {
 
   test('/tmp is disk-backed and sized: 300 MB fit in a 128 MB function, 600 MB hit ENOSPC at 512 MB', async () => {
     await h.create('filler', 'nodejs20.x', 'index.handler', ATTACKER, { MemorySize: 128, EphemeralStorage: { Size: 512 }, Timeout: 60 });
-    const small = await h.invoke('filler', { attack: 'fill', mb: 300 });
-    assert.equal(small.functionError, undefined, small.raw);
-    assert.deepEqual(small.body, { written: 300, code: null, size: 300 * MB });
-    const big = await h.invoke('filler', { attack: 'fill', mb: 600 });
-    assert.equal(big.functionError, undefined, big.raw);
-    assert.equal(big.body.code, 'ENOSPC');
-    assert.ok(big.body.written >= 400 && big.body.written < 512, `stopped near 512 MB: ${big.raw}`);
-    const after = await h.invoke('filler', { attack: 'fill', mb: 10 });
-    assert.deepEqual(after.body, { written: 10, code: null, size: 10 * MB }, 'the function keeps working');
+    await assertTmpSizedByEphemeralStorage(h, 'filler');
     await stillServing();
   });
 

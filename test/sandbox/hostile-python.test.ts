@@ -8,27 +8,22 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT } from '../helpers/lamina.js';
 import {
-  assertEndpointRefused,
+  assertForkBombContained,
+  assertNeighbourEventsGuarded,
   assertOutOfMemory,
   assertSignalsContained,
   assertSnoopFailed,
+  assertTmpSizedByEphemeralStorage,
   assertUnprivileged,
   BENIGN_PY,
-  findVictimScratch,
   Harness,
-  listeningPortsOf,
-  pidsPerSandbox,
+  hostileMoves,
   sandboxMissing,
-  scratchDir,
-  settle,
-  startBeacon,
-  watchPids,
 } from './helpers.js';
 
 const SKIP = sandboxMissing();
 const ATTACKER = { 'attacker.py': readFileSync(path.join(REPO_ROOT, 'test', 'sandbox', 'guests', 'attacker.py'), 'utf8') };
 const HANDLER = 'attacker.handler';
-const MB = 1024 * 1024;
 
 const MARKER = `victim-py-code-${process.pid}-${Date.now().toString(36)}`;
 const SECRET_NAME = `victim-py-secret-${Date.now().toString(36)}`;
@@ -67,40 +62,19 @@ const NEIGHBOUR = {
 
 describe('hostile Python functions', { skip: SKIP }, () => {
   let h: Harness;
-  let victimTree: string;
   let victimScratch: string;
   let victimUid: number;
-  let victimN = 0;
-
-  async function stillServing(): Promise<void> {
-    const benign = await h.invoke('benign', { after: 'attack' });
-    assert.equal(benign.functionError, undefined, benign.raw);
-    assert.equal(benign.body.ok, true);
-    const victim = await h.invoke('victim');
-    assert.equal(victim.functionError, undefined, victim.raw);
-    assert.equal(victim.body.secret, TOKEN, 'the victim kept its /tmp');
-    assert.equal(victim.body.n, ++victimN, 'the victim runtime was not disturbed (not re-initialized)');
-  }
-
-  const attack = async (payload: Record<string, unknown>, fn = 'attacker'): Promise<any> => {
-    const out = await h.invoke(fn, payload);
-    assert.equal(out.functionError, undefined, `the attacker's handler failed: ${out.raw}`);
-    return out.body;
-  };
+  const moves = hostileMoves(() => h, { token: TOKEN, marker: MARKER, secretName: SECRET_NAME });
+  const { attack, stillServing } = moves;
 
   before(async () => {
     h = await Harness.start();
-    const created = await h.create('victim', 'python3.11', 'app.handler', VICTIM);
-    victimTree = h.codeTree(created.CodeSha256!);
-    assert.match(readFileSync(path.join(victimTree, 'app.py'), 'utf8'), new RegExp(MARKER));
-    await h.create('benign', 'python3.11', 'app.handler', BENIGN_PY);
+    await moves.plantVictim({ runtime: 'python3.11', handler: 'app.handler', files: VICTIM, codeFile: 'app.py' }, BENIGN_PY);
     await h.create('attacker', 'python3.11', HANDLER, ATTACKER, { MemorySize: 256, Timeout: 60 });
     await h.create('attacker36', 'python3.6', HANDLER, ATTACKER, { MemorySize: 256, Timeout: 60 });
-    const first = await h.invoke('victim', { secret: TOKEN });
-    assert.equal(first.body.secret, TOKEN, first.raw);
-    victimN = first.body.n;
+    const { first, scratch } = await moves.primeVictim();
     victimUid = first.body.uid;
-    victimScratch = await findVictimScratch(h, SECRET_NAME);
+    victimScratch = scratch;
     assert.equal(statSync(victimScratch).uid, victimUid);
     const v36 = await attack({ attack: 'whoami' }, 'attacker36');
     assert.match(v36.version, /^3\.6\./);
@@ -112,18 +86,7 @@ describe('hostile Python functions', { skip: SKIP }, () => {
 
   for (const fn of ['attacker', 'attacker36']) {
     test(`${fn}: cannot read another function's code, another environment's /tmp or Lamina's data`, async () => {
-      const hostPaths = [
-        path.join(victimTree, 'app.py'),
-        victimTree,
-        path.dirname(victimTree),
-        path.join(victimScratch, SECRET_NAME),
-        victimScratch,
-        scratchDir(h.dataDir),
-        path.join(h.dataDir, 'environments', 'cells'),
-        path.join(h.dataDir, 'lamina.db'),
-        path.join(h.dataDir, 'logs.db'),
-        h.dataDir,
-      ];
+      const hostPaths = moves.victimHostPaths();
       const r = await attack({ attack: 'snoop', paths: hostPaths, secretName: SECRET_NAME, markers: [MARKER, TOKEN, SECRET_NAME] }, fn);
       assertSnoopFailed(r, hostPaths, SECRET_NAME);
       assert.notEqual(r.uid, victimUid, 'attacker and victim have uids of their own');
@@ -169,50 +132,13 @@ describe('hostile Python functions', { skip: SKIP }, () => {
 
   test("cannot take a neighbour's events through its Runtime API, while the neighbour keeps working", async () => {
     await h.create('neighbour', 'python3.11', 'app.handler', NEIGHBOUR);
-    const beacon = await startBeacon();
-    try {
-      const busy = h.invoke('neighbour', { beacon: beacon.url, hold: 5000, token: 'P1' });
-      let busyNow = true;
-      void busy.then(() => (busyNow = false));
-      const { id, api } = await beacon.next();
-      const port = Number(api.split(':')[1]);
-      const ports = listeningPortsOf(h.serverPid());
-      const during = await attack({ attack: 'runtime-api', id, ports, spoofPorts: [port] });
-      assert.equal(busyNow, true, 'the forgery was tried while the neighbour was still busy');
-      const done = await busy;
-      assert.equal(done.functionError, undefined, done.raw);
-      assert.deepEqual(done.body, { mine: 'P1', id }, 'the neighbour answered its own event, not the forgery');
-      assertEndpointRefused(during, port, h.lamina.port);
-      const idle = await attack({ attack: 'runtime-api', id: '6f0b5a3e-0000-4000-8000-000000000000', ports: [port], spoofPorts: [port] }, 'attacker36');
-      assertEndpointRefused(idle, port, h.lamina.port);
-      for (const token of ['P2', 'P3']) {
-        const out = await h.invoke('neighbour', { token });
-        assert.equal(out.body.mine, token, 'the neighbour still receives its own events');
-      }
-    } finally {
-      beacon.close();
-    }
+    await assertNeighbourEventsGuarded(h, moves, { neighbour: 'neighbour', tokens: ['P1', 'P2', 'P3'], idleAttacker: 'attacker36' });
     await stillServing();
   });
 
   test('a fork bomb is stopped by the pids limit; the next invocation works and nothing leaks', async () => {
     await h.create('bomber', 'python3.11', HANDLER, ATTACKER, { MemorySize: 2048, Timeout: 8 });
-    assert.equal((await h.invoke('bomber', { attack: 'whoami' })).functionError, undefined);
-    const watch = watchPids(h);
-    const bomb = await h.invoke('bomber', { attack: 'fork-bomb' }, true);
-    const seen = watch.stop();
-    assert.equal(bomb.functionError, 'Unhandled');
-    assert.match(bomb.body.errorType, /^(Sandbox\.Timedout|Runtime\.ExitError)$/, bomb.raw);
-    assert.ok(seen.limitHits > 0 || seen.maxPids >= 1000, `the pids limit was reached: ${JSON.stringify(seen)}`);
-    assert.ok(seen.maxPids <= 1024, `never more than pids.max: ${JSON.stringify(seen)}`);
-    const next = await h.invoke('bomber', { attack: 'whoami' });
-    assert.equal(next.functionError, undefined, next.raw);
-    const leftover = await settle(
-      () => ({ groups: pidsPerSandbox(h), processes: h.census().processes.length }),
-      (c) => c.groups.every((n) => n <= 3) && c.processes === c.groups.reduce((a, b) => a + b, 0),
-    );
-    assert.ok(leftover.groups.every((n) => n <= 3), `no sandbox holds more than its runtime: ${JSON.stringify(leftover)}`);
-    assert.equal(leftover.processes, leftover.groups.reduce((a, b) => a + b, 0), 'no process outside a sandbox group');
+    await assertForkBombContained(h, 'bomber');
     await stillServing();
   });
 
@@ -231,14 +157,7 @@ describe('hostile Python functions', { skip: SKIP }, () => {
 
   test('filling /tmp past EphemeralStorage is ENOSPC; 300 MB fit in a 128 MB function', async () => {
     await h.create('filler', 'python3.11', HANDLER, ATTACKER, { MemorySize: 128, EphemeralStorage: { Size: 512 }, Timeout: 60 });
-    const small = await h.invoke('filler', { attack: 'fill', mb: 300 });
-    assert.deepEqual(small.body, { written: 300, code: null, size: 300 * MB }, small.raw);
-    const big = await h.invoke('filler', { attack: 'fill', mb: 600 });
-    assert.equal(big.functionError, undefined, big.raw);
-    assert.equal(big.body.code, 'ENOSPC');
-    assert.ok(big.body.written >= 400 && big.body.written < 512, `stopped near 512 MB: ${big.raw}`);
-    const after = await h.invoke('filler', { attack: 'fill', mb: 10 });
-    assert.deepEqual(after.body, { written: 10, code: null, size: 10 * MB }, 'the function keeps working');
+    await assertTmpSizedByEphemeralStorage(h, 'filler');
     await stillServing();
   });
 
