@@ -54,7 +54,7 @@ export const FULL: Plan = {
   throughputRounds: 8,
   throughputMs: 1500,
   throughputWarmupMs: 2500,
-  coldSamples: 15,
+  coldSamples: 20,
   memorySamples: 5,
   scaleSamples: 3,
   controlRounds: 5,
