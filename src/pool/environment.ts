@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { type Invocation, RuntimeEndpoint, type RuntimeEvent } from '../runtime-api/index.js';
 import { type ExitInfo, type Identity, peerUid, type Sandbox, type SandboxDriver, type Scratch } from '../sandbox/index.js';
+import { RUNTIME_ERROR } from '../model/index.js';
 import type { Cell } from './cells.js';
 import * as platform from './platform.js';
 import { readLines } from './read-lines.js';
@@ -190,11 +191,6 @@ export class Environment {
     }
   }
 
-  /** Whether the environment can take a job now without a cold start. */
-  get warm(): boolean {
-    return this.state === 'idle';
-  }
-
   /** Runs a job: delivered at once when idle, after Init when cold. */
   run(job: Job): void {
     if (this.job) throw new IllegalTransition(`environment ${this.id} already has a job`);
@@ -227,7 +223,7 @@ export class Environment {
     const sandbox = this.sandbox ?? this.cell?.sandbox;
     this.sandbox = undefined;
     this.cell = undefined;
-    this.finishJob(this.failure('Sandbox.Failure', 'The execution environment was shut down'), 'error', 'Sandbox.Failure');
+    this.finishJob(this.failure(RUNTIME_ERROR.SandboxFailure, 'The execution environment was shut down'), 'error', RUNTIME_ERROR.SandboxFailure);
     const steps: (() => Promise<unknown>)[] = [
       async () => {
         if (!sandbox) return;
@@ -245,11 +241,6 @@ export class Environment {
     for (const step of steps) await step().catch((err: unknown) => failures.push(err));
     this.identity.release();
     for (const err of failures) this.ctx.onError(`environment ${this.id} did not release everything`, err);
-  }
-
-  /** Memory the environment's processes hold now, bytes. */
-  memoryCurrent(): number | undefined {
-    return this.sandbox?.memoryCurrent();
   }
 
   private move(to: EnvironmentState): void {
@@ -328,8 +319,8 @@ export class Environment {
     } catch (err) {
       this.clearTimer();
       this.log(`Failed to start the runtime: ${(err as Error).message}`);
-      this.initFailure = 'Runtime.InvalidEntrypoint';
-      this.finishJob(this.failure('Runtime.InvalidEntrypoint', `Failed to start the runtime: ${(err as Error).message}`), 'error', 'Runtime.InvalidEntrypoint');
+      this.initFailure = RUNTIME_ERROR.InvalidEntrypoint;
+      this.finishJob(this.failure(RUNTIME_ERROR.InvalidEntrypoint, `Failed to start the runtime: ${(err as Error).message}`), 'error', RUNTIME_ERROR.InvalidEntrypoint);
       if (this.state === 'initializing') {
         this.move('cold');
         this.rest();
@@ -437,17 +428,17 @@ export class Environment {
     const seconds = this.spec.timeoutMs / 1000;
     this.log(platform.timeoutLine(job.invocation.requestId, seconds));
     this.endpoint.abandon();
-    this.finishJob(this.failure('Sandbox.Timedout', `Task timed out after ${seconds.toFixed(2)} seconds`), 'timeout');
+    this.finishJob(this.failure(RUNTIME_ERROR.SandboxTimedout, `Task timed out after ${seconds.toFixed(2)} seconds`), 'timeout');
     this.resetRuntime();
   }
 
   private onInitTimeout(): void {
     if (this.state !== 'initializing') return;
-    this.initFailure = 'Sandbox.Timedout';
+    this.initFailure = RUNTIME_ERROR.SandboxTimedout;
     const duration = performance.now() - this.initStarted;
     this.log(platform.initReportLine(duration, 'init', 'timeout'));
     const what = `Init phase timed out after ${(this.ctx.initTimeoutMs / 1000).toFixed(2)} seconds`;
-    this.finishJob(this.failure('Sandbox.Timedout', what), 'timeout', undefined, duration);
+    this.finishJob(this.failure(RUNTIME_ERROR.SandboxTimedout, what), 'timeout', undefined, duration);
     this.resetRuntime();
   }
 
@@ -459,7 +450,7 @@ export class Environment {
       return;
     }
     // this.sandbox stays until resetRuntime() below: the REPORT reads the dead tree's peak.
-    const errorType = info.outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
+    const errorType = info.outOfMemory ? RUNTIME_ERROR.OutOfMemory : RUNTIME_ERROR.ExitError;
     if (this.state === 'initializing') this.initFailure = errorType;
     if (this.job) {
       const message = platform.exitMessage(this.job.invocation.requestId, info);
@@ -469,7 +460,7 @@ export class Environment {
         this.log(platform.initReportLine(performance.now() - this.initStarted, 'init', 'error', errorType));
       }
       // The payload names Runtime.ExitError even for OOM; REPORT names Runtime.OutOfMemory.
-      this.finishJob({ payload: Buffer.from(JSON.stringify({ errorType: 'Runtime.ExitError', errorMessage: message })), functionError: 'Unhandled' }, 'error', errorType);
+      this.finishJob({ payload: Buffer.from(JSON.stringify({ errorType: RUNTIME_ERROR.ExitError, errorMessage: message })), functionError: 'Unhandled' }, 'error', errorType);
     }
     this.resetRuntime();
   }

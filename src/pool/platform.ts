@@ -2,6 +2,7 @@
 // durations with two decimals; Billed Duration whole milliseconds, rounded up; memory in MB)
 // and the error payloads it answers in a function's place (timeouts, crashes, oversize).
 
+import { RUNTIME_ERROR } from '../model/index.js';
 import type { ExitInfo } from '../sandbox/index.js';
 
 export interface ReportFields {
@@ -66,7 +67,7 @@ export function platformFailure(requestId: string, errorType: string, what: stri
 export function responseTooLarge(): PlatformFailure {
   return failure({
     errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
-    errorType: 'Function.ResponseSizeTooLarge',
+    errorType: RUNTIME_ERROR.ResponseSizeTooLarge,
   });
 }
 

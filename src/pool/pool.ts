@@ -14,6 +14,8 @@ import { Environment, type EnvironmentContext, type EnvironmentOwner, type Envir
 import type { Invocation } from '../runtime-api/index.js';
 import type { InvocationOutcome, Job } from './types.js';
 import type { CellPool } from './cells.js';
+import { RUNTIME_ERROR } from '../model/index.js';
+import { platformFailure } from './platform.js';
 
 export interface PoolOptions {
   readonly maxConcurrentStarts: number;
@@ -121,18 +123,13 @@ class Group implements EnvironmentOwner {
   }
 }
 
+/** The outcome of a job that never reached a runtime: the platform failed it. */
+function unstarted(job: Job, what: string): InvocationOutcome {
+  return { ...platformFailure(job.invocation.requestId, RUNTIME_ERROR.SandboxFailure, what), logTail: '', durationMs: 0 };
+}
+
 function shutdownOutcome(job: Job): InvocationOutcome {
-  return {
-    payload: Buffer.from(
-      JSON.stringify({
-        errorType: 'Sandbox.Failure',
-        errorMessage: `RequestId: ${job.invocation.requestId} Error: Lamina is shutting down`,
-      }),
-    ),
-    functionError: 'Unhandled',
-    logTail: '',
-    durationMs: 0,
-  };
+  return unstarted(job, 'Lamina is shutting down');
 }
 
 /** The most recently used idle environment of a list (skipping any that is no longer idle). */
@@ -367,17 +364,7 @@ export class Pool {
         },
         (err: Error) => {
           this.creating--;
-          job.finish({
-            payload: Buffer.from(
-              JSON.stringify({
-                errorType: 'Sandbox.Failure',
-                errorMessage: `RequestId: ${job.invocation.requestId} Error: ${err.message}`,
-              }),
-            ),
-            functionError: 'Unhandled',
-            logTail: '',
-            durationMs: 0,
-          });
+          job.finish(unstarted(job, err.message));
           this.pumpAll();
         },
       );
