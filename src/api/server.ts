@@ -120,11 +120,15 @@ export function createFrontDoor(opts: FrontDoorOptions): (req: IncomingMessage, 
           finish(apiErr.status, apiErr);
         }
       },
-      () => {
+      (tooLarge: unknown) => {
+        if (!(tooLarge instanceof BodyTooLarge)) {
+          req.socket.destroy(); // the connection broke while the body arrived
+          return;
+        }
         const message =
           route?.tooLargeMessage ?? `Request must be smaller than ${limit} bytes for the ${operation} operation`;
         const err = new ApiError('RequestEntityTooLargeException', message);
-        res.setHeader('Connection', 'close');
+        if (tooLarge.cutOff) res.setHeader('Connection', 'close');
         sendError(res, err, requestId, json);
         finish(err.status, err);
       },
@@ -138,45 +142,43 @@ function toApiError(err: unknown, logger: Logger, requestId: string, operation: 
   return new ApiError('ServiceException', 'An internal error occurred. Please try again.');
 }
 
-class BodyTooLarge extends Error {}
+/** An oversize body; `cutOff`: the client was still sending when Lamina stopped listening. */
+class BodyTooLarge extends Error {
+  constructor(readonly cutOff: boolean) {
+    super('body too large');
+  }
+}
 
-/** Reads the whole body, refusing (and draining) one larger than `limit` bytes. */
+/**
+ * Reads the whole body. One larger than `limit` bytes is refused — after the rest of it has
+ * been read and discarded, so that the client, still sending, gets the answer rather than a
+ * broken pipe; a client that goes on past twice the limit is cut off.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const cap = 2 * limit + 1024 * 1024;
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      drain(req, limit);
-      reject(new BodyTooLarge());
+    if (declared > cap) {
+      req.resume();
+      reject(new BodyTooLarge(true));
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    const onData = (chunk: Buffer): void => {
+    req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.off('end', onEnd);
-        drain(req, limit);
-        reject(new BodyTooLarge());
-        return;
+      if (size <= limit) chunks.push(chunk);
+      else if (size > cap) {
+        req.removeAllListeners('end');
+        reject(new BodyTooLarge(true));
       }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    req.on('data', onData);
-    req.on('end', onEnd);
+    });
+    req.on('end', () => {
+      if (size > limit) reject(new BodyTooLarge(false));
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
     req.on('error', reject);
   });
-}
-
-/** Discards the rest of an oversize body; a client that keeps sending is cut off. */
-function drain(req: IncomingMessage, limit: number): void {
-  let discarded = 0;
-  req.on('data', (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > 2 * limit + 1024 * 1024) req.socket.destroy();
-  });
-  req.resume();
 }
 
 function send(res: ServerResponse, answer: ApiResponse, requestId: string): void {
