@@ -3,6 +3,7 @@
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -135,8 +136,10 @@ interface Outcome {
 }
 
 class FunctionUnderTest {
-  #stdout = '';
-  #stderr = '';
+  // Files, not pipes: the runtime writes its lines before it posts a result, so once the post
+  // has arrived they are all in the file; a pipe could still be holding them.
+  readonly #stdoutFile: string;
+  readonly #stderrFile: string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly pid: number;
   readonly kill: () => void;
@@ -168,10 +171,14 @@ class FunctionUnderTest {
       AWS_LAMBDA_LOG_FORMAT: 'Text',
       ...options.env,
     };
-    const child = spawn(process.execPath, [BOOTSTRAP], { cwd: taskRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#stdoutFile = `${taskRoot}.stdout`;
+    this.#stderrFile = `${taskRoot}.stderr`;
+    const out = openSync(this.#stdoutFile, 'w');
+    const err = openSync(this.#stderrFile, 'w');
+    const child = spawn(process.execPath, [BOOTSTRAP], { cwd: taskRoot, env, stdio: ['ignore', out, err] });
+    closeSync(out);
+    closeSync(err);
     this.pid = child.pid ?? -1;
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (this.#stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (this.#stderr += text));
     this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     this.kill = () => child.kill('SIGKILL');
   }
@@ -179,6 +186,14 @@ class FunctionUnderTest {
   /** Everything written to stdout, as lines. */
   get stdoutLines(): string[] {
     return this.#stdout.split('\n').filter((line) => line !== '');
+  }
+
+  get #stdout(): string {
+    return readFileSync(this.#stdoutFile, 'utf8');
+  }
+
+  get #stderr(): string {
+    return readFileSync(this.#stderrFile, 'utf8');
   }
 
   /** Pushes an event and waits for the runtime's answer to it. */
@@ -230,6 +245,8 @@ async function startFunction(t: TestContext, options: FunctionOptions): Promise<
     await fn.exited;
     api.close();
     await rm(taskRoot, { recursive: true, force: true });
+    await rm(`${taskRoot}.stdout`, { force: true });
+    await rm(`${taskRoot}.stderr`, { force: true });
   });
   return fn;
 }
