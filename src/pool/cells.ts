@@ -27,8 +27,11 @@ export interface CellRecipe {
 
 /** The /tmp size of cells: functions with another EphemeralStorage start without one. */
 export const CELL_SCRATCH_MB = 512;
-/** Memory a waiting cell may use (a function's own limit replaces it on assignment). */
-const CELL_MEMORY_MB = 256;
+/**
+ * Memory a waiting cell may use: Lambda's most, since a function's own limit replaces it on
+ * assignment and rlimits (the degraded driver's limits) can be lowered but never raised.
+ */
+const CELL_MEMORY_MB = 10_240;
 /** Code trees with more entries than this are not worth linking: such cold starts skip cells. */
 const MAX_LINKED_ENTRIES = 5000;
 const MB = 1024 * 1024;

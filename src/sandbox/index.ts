@@ -52,7 +52,7 @@ export async function createSandboxDriver(opts: DriverOptions): Promise<{ driver
   let reaped = await reapScratch(scratchDir);
   const degrade = async (reason: string) => {
     const scratch = plainScratchFactory(scratchDir);
-    return { driver: createProcessDriver(scratch, reason), degraded: reason, reaped };
+    return { driver: createProcessDriver(scratch, reason, which('prlimit')), degraded: reason, reaped };
   };
   if (opts.isolation === 'process') return degrade('LAMINA_ISOLATION=process');
   if (process.getuid?.() !== 0) return degrade('Lamina is not running as root');

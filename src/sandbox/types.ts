@@ -72,7 +72,10 @@ export interface Sandbox {
   memoryPeak(): number | undefined;
   /** Current memory of the tree, bytes. */
   memoryCurrent(): number | undefined;
-  /** Applies new limits to the running tree and restarts its memory peak (where possible). */
+  /**
+   * Applies new limits to the running tree and restarts its memory peak (where possible).
+   * Drivers that limit by rlimits can lower the limits given at start, never raise them.
+   */
   setLimits(limits: SandboxLimits): void;
   /** Releases what the sandbox holds on the host (after exit). */
   dispose(): Promise<void>;

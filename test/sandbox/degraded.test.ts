@@ -1,6 +1,6 @@
 // Degraded isolation (LAMINA_ISOLATION=process, also what a host without root or bubblewrap
 // gets): a loud warning at start-up, /health says so, and functions still run — as plain
-// processes of the server's user, with their own scratch folder as TMPDIR.
+// processes of the server's user, with their own scratch folder as TMPDIR, under rlimits.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -55,5 +55,38 @@ describe('degraded isolation (LAMINA_ISOLATION=process)', () => {
     assert.equal(py.body.ok, true);
     assert.ok(py.body.tmp.startsWith(h.dataDir), py.raw);
     assert.notEqual(py.body.pid, 2, 'no pid namespace');
+  });
+
+  test('rlimits stand in for the cgroup: 1,024 files, no core, memory and file size from the configuration', async () => {
+    const app = [
+      'import resource',
+      'def handler(e, c):',
+      '    return {n: list(resource.getrlimit(getattr(resource, "RLIMIT_" + n))) for n in ("NOFILE", "CORE", "DATA", "FSIZE")}',
+    ].join('\n');
+    const MB = 1024 * 1024;
+    // A prewarmed cell (default /tmp size) is given its limits when it takes the function;
+    // a larger /tmp starts a runtime of its own with them.
+    for (const [name, memory, storage] of [['limited-cell', 512, 512], ['limited-own', 256, 1024]] as const) {
+      await h.create(name, 'python3.11', 'app.handler', { 'app.py': app }, { MemorySize: memory, EphemeralStorage: { Size: storage } });
+      const out = await h.invoke(name);
+      assert.equal(out.functionError, undefined, out.raw);
+      assert.deepEqual(out.body, { NOFILE: [1024, 1024], CORE: [0, 0], DATA: [memory * MB, memory * MB], FSIZE: [storage * MB, storage * MB] }, name);
+    }
+  });
+
+  test('allocating past MemorySize fails the invocation, and the next one runs', async () => {
+    const index = [
+      'let hold = [];',
+      'exports.handler = async (e) => {',
+      '  if (e.hog) for (let i = 0; i < 300; i++) hold.push(Buffer.alloc(1024 * 1024, 1));',
+      '  return { ok: true };',
+      '};',
+    ].join('\n');
+    await h.create('hog-node', 'nodejs20.x', 'index.handler', { 'index.js': index }, { MemorySize: 128 });
+    const hog = await h.invoke('hog-node', { hog: true });
+    assert.equal(hog.functionError, 'Unhandled', hog.raw);
+    const next = await h.invoke('hog-node');
+    assert.equal(next.functionError, undefined, next.raw);
+    assert.deepEqual(next.body, { ok: true });
   });
 });
