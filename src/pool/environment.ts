@@ -15,6 +15,9 @@
 //    thawed before a job is delivered.
 // 4. After a reset (timeout, crash, OOM, init failure) the next job re-runs Init in the same
 //    environment: same /tmp, same log stream, same endpoint.
+// 5. An on-demand Init that fails while a job waits for it is run once more inside that job,
+//    under the job's timeout, as Lambda does ("suppressed init"): Phase: init, then Phase:
+//    invoke in INIT_REPORT. Only if the second attempt fails too does the job get the error.
 
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -107,7 +110,12 @@ export class Environment {
   private sandbox: Sandbox | undefined;
   private job: Job | undefined;
   private delivered = false;
+  /** The job's START line is written. */
+  private announced = false;
+  /** When the job's Duration began: its delivery, or the start of its Init retry. */
   private jobStarted = 0;
+  /** While Init is retried inside the job (contract 5): when the job's time is up. */
+  private retryDeadline: number | undefined;
   private initStarted = 0;
   /** Set by a successful Init until the first job's REPORT carries it. */
   private initDurationMs: number | undefined;
@@ -290,7 +298,27 @@ export class Environment {
     this.move('initializing');
     this.log(platform.initStartLine(this.spec.runtimeVersion, this.spec.runtimeVersionArn));
     this.initStarted = performance.now();
-    this.timer = setTimeout(() => this.onInitTimeout(), this.ctx.initTimeoutMs);
+    const limit = this.retryDeadline === undefined ? this.ctx.initTimeoutMs : this.retryDeadline - this.initStarted;
+    this.timer = setTimeout(() => this.onInitTimeout(), limit);
+  }
+
+  /** The Init phase being run: its own, or inside a job (contract 5). */
+  private get initPhase(): 'init' | 'invoke' {
+    return this.retryDeadline === undefined ? 'init' : 'invoke';
+  }
+
+  /**
+   * After a failed Init (its INIT_REPORT written): when a job is waiting, on demand, and this
+   * was not the retry already, restarts the runtime for Init inside the job; false otherwise.
+   */
+  private retryInit(): boolean {
+    if (this.keepWarm || !this.job || this.retryDeadline !== undefined || this.state !== 'initializing') return false;
+    this.resetRuntime();
+    this.jobStarted = performance.now();
+    this.retryDeadline = this.jobStarted + this.spec.timeoutMs;
+    // Part of a job that holds no start slot: it does not wait for one.
+    this.startRuntimeSafely();
+    return true;
   }
 
   /** Watches a started runtime: its output into the log, its exit. */
@@ -352,11 +380,13 @@ export class Environment {
         if (e.first) {
           this.clearTimer();
           this.initFailure = undefined;
-          this.initDurationMs = performance.now() - this.initStarted;
+          const initDuration = performance.now() - this.initStarted;
           if (this.keepWarm && !this.job) {
             // Initialized ahead of demand: reported here, not in its first invocation's REPORT.
-            this.log(`INIT_REPORT Init Duration: ${this.initDurationMs.toFixed(2)} ms`);
-            this.initDurationMs = undefined;
+            this.log(`INIT_REPORT Init Duration: ${initDuration.toFixed(2)} ms`);
+          } else if (this.retryDeadline === undefined) {
+            // (Init retried inside a job is part of the job's Duration instead.)
+            this.initDurationMs = initDuration;
           }
         }
         if (this.state === 'initializing' || this.state === 'draining') {
@@ -383,10 +413,12 @@ export class Environment {
         return;
       case 'init-error': {
         const duration = performance.now() - this.initStarted;
+        const phase = this.initPhase;
         this.initFailure = e.errorType;
         this.clearTimer();
-        this.log(platform.initReportLine(duration, 'init', 'error', e.errorType));
-        this.finishJob({ payload: e.body, functionError: 'Unhandled' }, 'error', e.errorType, duration);
+        this.log(platform.initReportLine(duration, phase, 'error', e.errorType));
+        if (this.retryInit()) return;
+        this.finishJob({ payload: e.body, functionError: 'Unhandled' }, 'error', e.errorType, phase === 'init' ? duration : undefined);
         this.resetRuntime();
         return;
       }
@@ -398,10 +430,11 @@ export class Environment {
     if (!job || this.delivered || !this.endpoint.waiting) return;
     if (this.state !== 'busy') this.move('busy');
     this.delivered = true;
-    this.jobStarted = performance.now();
-    this.log(platform.startLine(job.invocation.requestId, this.spec.version));
+    const now = performance.now();
+    if (this.retryDeadline === undefined) this.jobStarted = now;
+    this.announce();
     this.clearTimer();
-    this.timer = setTimeout(() => this.onJobTimeout(), this.spec.timeoutMs);
+    this.timer = setTimeout(() => this.onJobTimeout(), this.retryDeadline === undefined ? this.spec.timeoutMs : Math.max(0, this.retryDeadline - now));
     this.endpoint.deliver(job.invocation);
   }
 
@@ -434,11 +467,16 @@ export class Environment {
 
   private onInitTimeout(): void {
     if (this.state !== 'initializing') return;
+    const phase = this.initPhase;
     this.initFailure = RUNTIME_ERROR.SandboxTimedout;
     const duration = performance.now() - this.initStarted;
-    this.log(platform.initReportLine(duration, 'init', 'timeout'));
-    const what = `Init phase timed out after ${(this.ctx.initTimeoutMs / 1000).toFixed(2)} seconds`;
-    this.finishJob(this.failure(RUNTIME_ERROR.SandboxTimedout, what), 'timeout', undefined, duration);
+    this.log(platform.initReportLine(duration, phase, 'timeout'));
+    if (this.retryInit()) return;
+    const what =
+      phase === 'init'
+        ? `Init phase timed out after ${(this.ctx.initTimeoutMs / 1000).toFixed(2)} seconds`
+        : `Task timed out after ${(this.spec.timeoutMs / 1000).toFixed(2)} seconds`;
+    this.finishJob(this.failure(RUNTIME_ERROR.SandboxTimedout, what), 'timeout', undefined, phase === 'init' ? duration : undefined);
     this.resetRuntime();
   }
 
@@ -451,14 +489,18 @@ export class Environment {
     }
     // this.sandbox stays until resetRuntime() below: the REPORT reads the dead tree's peak.
     const errorType = info.outOfMemory ? RUNTIME_ERROR.OutOfMemory : RUNTIME_ERROR.ExitError;
-    if (this.state === 'initializing') this.initFailure = errorType;
+    if (this.state === 'initializing') {
+      this.initFailure = errorType;
+      if (this.job) {
+        this.log(platform.initReportLine(performance.now() - this.initStarted, this.initPhase, 'error', errorType));
+        if (this.retryInit()) return;
+      }
+    }
     if (this.job) {
       const message = platform.exitMessage(this.job.invocation.requestId, info);
+      this.announce();
       this.log(message);
       this.log(errorType);
-      if (this.state === 'initializing') {
-        this.log(platform.initReportLine(performance.now() - this.initStarted, 'init', 'error', errorType));
-      }
       // The payload names Runtime.ExitError even for OOM; REPORT names Runtime.OutOfMemory.
       this.finishJob({ payload: Buffer.from(JSON.stringify({ errorType: RUNTIME_ERROR.ExitError, errorMessage: message })), functionError: 'Unhandled' }, 'error', errorType);
     }
@@ -491,10 +533,10 @@ export class Environment {
     const job = this.job;
     if (!job || !outcome) return;
     const id = job.invocation.requestId;
-    const durationMs = this.delivered ? performance.now() - this.jobStarted : 0;
+    const durationMs = this.delivered || this.retryDeadline !== undefined ? performance.now() - this.jobStarted : 0;
     const initDurationMs = initDurationOverride ?? this.initDurationMs;
     this.initDurationMs = undefined;
-    if (!this.delivered) this.log(platform.startLine(id, this.spec.version));
+    this.announce();
     const sandbox = this.sandbox;
     const closing = (): void => {
       const peak = sandbox?.memoryPeak();
@@ -512,6 +554,8 @@ export class Environment {
       );
     };
     this.delivered = false;
+    this.announced = false;
+    this.retryDeadline = undefined;
     // Without a Tail to return, END and REPORT (and the memory reading) leave the response's
     // path: they are written in this turn of the event loop, after the answer has gone out.
     if (job.tail) closing();
@@ -548,6 +592,13 @@ export class Environment {
     this.freezeTimer = undefined;
     if (this.frozen) this.sandbox?.thaw();
     this.frozen = false;
+  }
+
+  /** The current job's START line, once. */
+  private announce(): void {
+    if (!this.job || this.announced) return;
+    this.announced = true;
+    this.log(platform.startLine(this.job.invocation.requestId, this.spec.version));
   }
 
   private clearTimer(): void {

@@ -163,7 +163,16 @@ describe('execution environment lifecycle', () => {
     const node = await invoke('no-module', {}, { LogType: 'Tail' });
     assert.equal(node.FunctionError, 'Unhandled');
     assert.equal(json(node).errorType, 'Runtime.ImportModuleError');
-    assert.match(tailOf(node), /INIT_REPORT Init Duration: [\d.]+ ms\tPhase: init\tStatus: error\tError Type: Runtime\.ImportModuleError/);
+    // Init is tried once more inside the invocation ("suppressed init"), which then fails.
+    const lines = tailOf(node).split('\n');
+    const reports = lines.filter((l) => l.startsWith('INIT_REPORT'));
+    assert.equal(reports.length, 2, tailOf(node));
+    assert.match(reports[0]!, /^INIT_REPORT Init Duration: [\d.]+ ms\tPhase: init\tStatus: error\tError Type: Runtime\.ImportModuleError$/);
+    assert.match(reports[1]!, /^INIT_REPORT Init Duration: [\d.]+ ms\tPhase: invoke\tStatus: error\tError Type: Runtime\.ImportModuleError$/);
+    const report = lines.find((l) => l.startsWith('REPORT'))!;
+    assert.match(report, /Status: error\tError Type: Runtime\.ImportModuleError/);
+    assert.doesNotMatch(report, /Init Duration/, 'the retried Init is part of the Duration');
+    assert.ok(lines.findIndex((l) => l.startsWith('START')) > lines.indexOf(reports[1]!), 'START follows the retried Init');
 
     await create('no-handler', 'python3.11', 'app.nope', { 'app.py': 'def handler(e, c):\n    return 1\n' });
     const py = await invoke('no-handler');
@@ -172,6 +181,48 @@ describe('execution environment lifecycle', () => {
       { type: json(py).errorType, message: json(py).errorMessage },
       { type: 'Runtime.HandlerNotFound', message: "Handler 'nope' missing on module 'app'" },
     );
+  });
+
+  test('an Init that fails once is retried inside the invocation, which then succeeds', async () => {
+    await create('flaky-init', 'nodejs20.x', 'index.handler', {
+      'index.js': [
+        "const fs = require('fs'); const marker = require('os').tmpdir() + '/tried';",
+        "if (!fs.existsSync(marker)) { fs.writeFileSync(marker, '1'); throw new Error('first Init fails'); }",
+        "exports.handler = async () => 'second Init worked';",
+      ].join('\n'),
+    });
+    const out = await invoke('flaky-init', {}, { LogType: 'Tail' });
+    assert.equal(out.FunctionError, undefined, tailOf(out));
+    assert.equal(json(out), 'second Init worked');
+    const lines = tailOf(out).split('\n');
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('INIT_')).map((l) => l.split('\t').filter((f) => f.startsWith('Phase') || f.startsWith('Status')).join(' ') || l.split(' ')[0]),
+      ['INIT_START', 'Phase: init Status: error', 'INIT_START'],
+    );
+    assert.doesNotMatch(lines.find((l) => l.startsWith('REPORT'))!, /Init Duration/);
+  });
+
+  test('a runtime that exits during Init twice gives Runtime.ExitError, logged as AWS does', async () => {
+    await create('exits-in-init', 'python3.11', 'app.handler', { 'app.py': 'import sys\nsys.exit(2)\ndef handler(e, c):\n    return 1\n' });
+    const out = await invoke('exits-in-init', {}, { LogType: 'Tail' });
+    assert.equal(out.FunctionError, 'Unhandled');
+    assert.equal(json(out).errorType, 'Runtime.ExitError');
+    assert.match(json(out).errorMessage, /^RequestId: [0-9a-f-]{36} Error: Runtime exited with error: exit status 2$/);
+    const platformLines = tailOf(out)
+      .split('\n')
+      .filter((l) => /^(INIT_|START|END|REPORT|RequestId|Runtime\.)/.test(l))
+      .map((l) => (l.startsWith('INIT_START') ? 'INIT_START' : l.replace(/[0-9a-f-]{36}/, 'ID').replace(/ [\d.]+ ms/g, ' N ms').split('\tDuration')[0]));
+    assert.deepEqual(platformLines, [
+      'INIT_START',
+      'INIT_REPORT Init Duration: N ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError',
+      'INIT_START',
+      'INIT_REPORT Init Duration: N ms\tPhase: invoke\tStatus: error\tError Type: Runtime.ExitError',
+      'START RequestId: ID Version: $LATEST',
+      'RequestId: ID Error: Runtime exited with error: exit status 2',
+      'Runtime.ExitError',
+      'END RequestId: ID',
+      'REPORT RequestId: ID',
+    ]);
   });
 
   test('N concurrent invocations are served by N environments', async () => {
