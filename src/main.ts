@@ -32,6 +32,8 @@ export interface RunningLamina {
   readonly url: string;
   /** Stops accepting requests, finishes what is in flight, releases everything. */
   close(): Promise<void>;
+  /** The part of close() under way, if any (for a shutdown that takes too long). */
+  readonly closingStep: string | undefined;
 }
 
 export async function startLamina(config: Config, logger: Logger): Promise<RunningLamina> {
@@ -177,19 +179,34 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
   const url = `http://${host}:${port}`;
 
   let closing: Promise<void> | undefined;
+  let closingStep: string | undefined;
   return {
     port,
     url,
+    get closingStep() {
+      return closingStep;
+    },
     close() {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
-        await pool.close();
-        await driver.close();
-        await logWriter.flush();
-        await store.close();
+        const took: Record<string, number> = {};
+        const step = async (name: string, work: () => Promise<void>): Promise<void> => {
+          closingStep = name;
+          const started = performance.now();
+          await work();
+          took[name] = Math.round(performance.now() - started);
+        };
+        await step('api', () =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeIdleConnections();
+          }),
+        );
+        await step('environments', () => pool.close());
+        await step('sandboxes', () => driver.close());
+        await step('logs', () => logWriter.flush());
+        await step('store', () => store.close());
+        closingStep = undefined;
+        logger.info('shut down', { ms: took });
         logger.flush();
       })();
       return closing;
@@ -210,6 +227,8 @@ async function precompilePython(interpreters: readonly string[]): Promise<void> 
     });
   }
 }
+
+const SHUTDOWN_LIMIT_MS = 30_000;
 
 /** `lamina serve`: runs in the foreground until SIGINT or SIGTERM. */
 async function serve(): Promise<number> {
@@ -257,8 +276,12 @@ async function serve(): Promise<number> {
   return new Promise<number>((resolve) => {
     onStop = (signal) => {
       logger.info('shutting down', { signal });
-      // A shutdown that takes too long ends the process at once.
-      const force = setTimeout(() => process.exit(1), 10_000);
+      // A shutdown that takes too long ends the process at once (what is left, the next
+      // start reaps). Generous: on a loaded host, unmounting and reaping sandboxes is slow.
+      const force = setTimeout(() => {
+        process.stderr.write(`lamina: shutdown did not finish in ${SHUTDOWN_LIMIT_MS / 1000} s (still at: ${lamina.closingStep})\n`);
+        process.exit(1);
+      }, SHUTDOWN_LIMIT_MS);
       force.unref();
       lamina.close().then(
         () => resolve(0),

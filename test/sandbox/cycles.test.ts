@@ -123,7 +123,7 @@ describe('create → invoke → delete cycles', { skip: SKIP }, () => {
     const pid = h.serverPid();
     const bases = cgroupBases(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), h.dataDir);
     assert.ok(bases.length > 0);
-    assert.equal(await h.lamina.stop(), 0);
+    assert.equal(await h.lamina.stop(), 0, `the server's last words:\n${h.lamina.output().slice(-4000)}`);
     assert.deepEqual(mountsUnder(h.dataDir), [], 'no mount left under the data directory');
     assert.deepEqual(bases.filter((b) => existsSync(b)), [], "Lamina's cgroups are gone");
     assert.deepEqual(processesMentioning(h.dataDir), [], 'no sandbox process survives');
