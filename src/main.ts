@@ -96,6 +96,8 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
     onError: (what, err) => logger.error(what, { error: String((err as Error)?.stack ?? err) }),
   });
   await provisioner.start();
+  const resumed = await invoker.resumeQueued();
+  if (resumed > 0) logger.info('resumed queued Event invocations', { count: resumed });
 
   // Prewarm the runtimes of the functions that exist (and of each new one, below).
   for (const latest of await store.versions.listLatest()) void invoker.prewarmFor(latest.functionName);
@@ -114,6 +116,7 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
         break;
       case 'function-deleted':
         pool.retire((spec) => spec.functionName === name);
+        invoker.functionDeleted(name);
         governor.forget(name);
         break;
       case 'concurrency-changed':
@@ -201,6 +204,7 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
             server.closeIdleConnections();
           }),
         );
+        invoker.close(); // unfinished Event invocations stay queued for the next start
         await step('environments', () => pool.close());
         await step('sandboxes', () => driver.close());
         await step('logs', () => logWriter.flush());

@@ -1,14 +1,16 @@
 // The invoke path: resolve the qualifier (version, alias with weights, $LATEST) → run on an
 // environment of that version → shape the answer as Lambda's Invoke does. Payloads pass
-// through as bytes; nothing here touches the store once a function is cached.
+// through as bytes; nothing here touches the store once a function is cached, except an
+// Event invocation, which is stored before it is acknowledged and removed once it has run:
+// what was answered 202 runs even if the server is killed meanwhile (at least once).
 
 import { randomUUID } from 'node:crypto';
-import { ApiError, type AccountContext, functionArn, type VersionRecord } from '../model/index.js';
+import { ApiError, type AccountContext, functionArn, functionNotFound, LATEST, type VersionRecord } from '../model/index.js';
 import { CELL_SCRATCH_MB, type EnvironmentSpec, type InvocationOutcome, type Pool } from '../pool/index.js';
 import type { Invocation } from '../runtime-api/index.js';
 import { type ConcurrencyGovernor, isThrottle, throttled } from './concurrency.js';
 import type { RuntimeCatalog } from '../runtime-catalog/index.js';
-import type { Store } from '../store/index.js';
+import type { QueuedEventRecord, Store } from '../store/index.js';
 import { FunctionRegistry } from './registry.js';
 import { cellRecipe, environmentSpec } from './spec.js';
 
@@ -49,6 +51,8 @@ export interface InvokerDeps {
 }
 
 const TAIL_BYTES = 4096;
+/** Lambda's default MaximumEventAgeInSeconds: an event not run by then is discarded. */
+const MAX_EVENT_AGE_MS = 6 * 3600 * 1000;
 
 /** scope: one per server. */
 export class Invoker {
@@ -57,6 +61,10 @@ export class Invoker {
   private readonly specs = new WeakMap<VersionRecord, EnvironmentSpec>();
 
   private readonly governor: ConcurrencyGovernor;
+  /** Set by close(): queued events stay queued for the next start. */
+  private closed = false;
+  /** Per function, its Event invocations not yet started (deleting the function drops them). */
+  private readonly pendingEvents = new Map<string, Set<PendingEvent>>();
 
   constructor(private readonly deps: InvokerDeps) {
     this.registry = new FunctionRegistry(deps.store, deps.account);
@@ -81,8 +89,15 @@ export class Invoker {
 
     const fn = target.fn.name;
     if (req.invocationType === 'Event') {
-      // Accepted now, run in the background when concurrency allows (the durable queue and
-      // retries come later).
+      const queued: QueuedEventRecord = {
+        requestId,
+        functionName: fn,
+        ...(req.qualifier !== undefined && { qualifier: req.qualifier }),
+        payload: invocation.payload,
+        traceId: invocation.traceId,
+        acceptedAt: Date.now(),
+      };
+      if (!(await this.deps.store.events.add(queued))) throw functionNotFound(functionArn(this.deps.account, fn, req.qualifier ?? LATEST));
       this.runEvent(fn, spec, invocation);
       return { status: 202, requestId };
     }
@@ -118,24 +133,90 @@ export class Invoker {
     return spec;
   }
 
-  /** Runs an Event invocation once a slot is free; a function with no concurrency drops it. */
+  /**
+   * Runs the Event invocations a previous run of the server accepted and did not finish, in
+   * the order they were accepted. Those of functions or qualifiers gone since, and those
+   * older than Lambda's maximum event age, are dropped.
+   */
+  async resumeQueued(): Promise<number> {
+    let resumed = 0;
+    for (const queued of await this.deps.store.events.list()) {
+      if (Date.now() - queued.acceptedAt > MAX_EVENT_AGE_MS) {
+        this.deps.onBackgroundError?.(new Error('dropped: older than the maximum event age (6 hours)'), queued.requestId);
+        await this.deps.store.events.remove(queued.requestId);
+        continue;
+      }
+      let version: VersionRecord;
+      try {
+        ({ version } = await this.registry.resolve(queued.functionName, queued.qualifier));
+      } catch (err) {
+        this.deps.onBackgroundError?.(err, queued.requestId);
+        await this.deps.store.events.remove(queued.requestId);
+        continue;
+      }
+      const spec = this.specOf(version);
+      this.runEvent(queued.functionName, spec, {
+        requestId: queued.requestId,
+        payload: queued.payload,
+        deadlineMs: Date.now() + spec.timeoutMs,
+        invokedFunctionArn: functionArn(this.deps.account, queued.functionName, queued.qualifier),
+        traceId: queued.traceId ?? traceIdFor(queued.requestId),
+      });
+      resumed++;
+    }
+    return resumed;
+  }
+
+  /** A function was deleted: its Event invocations not started yet never will be. */
+  functionDeleted(functionName: string): void {
+    for (const pending of this.pendingEvents.get(functionName) ?? []) pending.dropped = true;
+    this.pendingEvents.delete(functionName);
+  }
+
+  /** Stops finishing Event invocations: what has not run stays queued for the next start. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /**
+   * Runs a queued Event invocation once a slot is free, then removes it from the queue; a
+   * function with no concurrency drops it.
+   */
   private runEvent(fn: string, spec: EnvironmentSpec, invocation: Invocation): void {
+    const pending: PendingEvent = { dropped: false };
+    const waiting = this.pendingEvents.get(fn) ?? new Set();
+    this.pendingEvents.set(fn, waiting.add(pending));
+    const started = (): void => {
+      waiting.delete(pending);
+      if (waiting.size === 0 && this.pendingEvents.get(fn) === waiting) this.pendingEvents.delete(fn);
+    };
+    const done = (): void => {
+      if (this.closed) return; // cut short by the shutdown, or not run: it runs after the restart
+      this.deps.store.events.remove(invocation.requestId).catch((err: unknown) => this.deps.onBackgroundError?.(err, invocation.requestId));
+    };
     const attempt = (): void => {
+      if (this.closed || pending.dropped) return; // (a deleted function's queue went with it)
       const provisioned = this.deps.pool.hasIdleProvisioned(spec);
       const lease = this.governor.acquire(fn, provisioned);
       if (isThrottle(lease)) {
         if (this.governor.reservedOf(fn) === 0) {
           // As on Lambda: no retries for a function that may run nothing (no DLQ yet).
           this.deps.onBackgroundError?.(new Error(`dropped: ${fn} has reserved concurrency 0`), invocation.requestId);
+          started();
+          done();
           return;
         }
         this.governor.whenFree(attempt);
         return;
       }
+      started();
       this.deps.pool
         .run(spec, invocation, { provisioned })
         .catch((err: unknown) => this.deps.onBackgroundError?.(err, invocation.requestId))
-        .finally(() => lease.release());
+        .finally(() => {
+          lease.release();
+          done();
+        });
     };
     attempt();
   }
@@ -157,6 +238,10 @@ export class Invoker {
   invalidate(functionName: string): void {
     this.registry.invalidate(functionName);
   }
+}
+
+interface PendingEvent {
+  dropped: boolean;
 }
 
 /** An empty request body reaches the function as an empty JSON object. */

@@ -11,11 +11,13 @@ import type { Store } from './types.js';
 export type {
   AliasRepository,
   CodeStore,
+  EventQueueRepository,
   FunctionRepository,
   PolicyRepository,
   ProvisionedConcurrencyRecord,
   ProvisionedConcurrencyRepository,
   PublishState,
+  QueuedEventRecord,
   Store,
   VersionRepository,
 } from './types.js';

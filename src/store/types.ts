@@ -114,12 +114,36 @@ export interface ProvisionedConcurrencyRepository {
   delete(functionName: string, qualifier: string): Promise<boolean>;
 }
 
+/** An asynchronous (Event) invocation that was accepted and has not finished yet. */
+export interface QueuedEventRecord {
+  /** The request id the 202 answer named; the function sees the same. */
+  readonly requestId: string;
+  readonly functionName: string;
+  readonly qualifier?: string;
+  readonly payload: Buffer;
+  readonly traceId?: string;
+  /** When it was accepted, ms since the epoch. */
+  readonly acceptedAt: number;
+}
+
+/**
+ * Accepted Event invocations until they have run. Deleting a function deletes its events.
+ */
+export interface EventQueueRepository {
+  /** False (nothing written) when the function does not exist. */
+  add(event: QueuedEventRecord): Promise<boolean>;
+  remove(requestId: string): Promise<void>;
+  /** Every queued event, in the order they were accepted. */
+  list(): Promise<QueuedEventRecord[]>;
+}
+
 export interface Store {
   readonly functions: FunctionRepository;
   readonly versions: VersionRepository;
   readonly aliases: AliasRepository;
   readonly policies: PolicyRepository;
   readonly provisionedConcurrency: ProvisionedConcurrencyRepository;
+  readonly events: EventQueueRepository;
   readonly code: CodeStore;
   readonly logs: LogRepository;
   close(): Promise<void>;

@@ -59,4 +59,18 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    name: 'event-queue',
+    sql: `
+      CREATE TABLE event_queue (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT, -- the order of acceptance
+        request_id    TEXT NOT NULL UNIQUE,
+        function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+        qualifier     TEXT,
+        trace_id      TEXT,
+        accepted_at   INTEGER NOT NULL,
+        payload       BLOB NOT NULL
+      );
+    `,
+  },
 ];

@@ -13,6 +13,8 @@ import type {
   ProvisionedConcurrencyRecord,
   ProvisionedConcurrencyRepository,
   PublishState,
+  EventQueueRepository,
+  QueuedEventRecord,
   Store,
   VersionRepository,
 } from '../types.js';
@@ -21,6 +23,15 @@ import { MIGRATIONS } from './migrations.js';
 
 interface DocRow {
   doc: string;
+}
+
+interface EventRow {
+  request_id: string;
+  function_name: string;
+  qualifier: string | null;
+  trace_id: string | null;
+  accepted_at: number;
+  payload: Buffer;
 }
 
 function sqlStmts(db: Database.Database) {
@@ -77,6 +88,16 @@ function sqlStmts(db: Database.Database) {
     ),
     pcDelete: db.prepare<[string, string]>(
       'DELETE FROM provisioned_concurrency WHERE function_name = ? AND qualifier = ?',
+    ),
+
+    // Inserts nothing when the function is gone (instead of failing on the foreign key).
+    eventAdd: db.prepare<[string, string, string | null, string | null, number, Buffer, string]>(
+      `INSERT INTO event_queue (request_id, function_name, qualifier, trace_id, accepted_at, payload)
+       SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM functions WHERE name = ?)`,
+    ),
+    eventRemove: db.prepare<[string]>('DELETE FROM event_queue WHERE request_id = ?'),
+    eventList: db.prepare<[], EventRow>(
+      'SELECT request_id, function_name, qualifier, trace_id, accepted_at, payload FROM event_queue ORDER BY seq',
     ),
   };
 }
@@ -219,12 +240,30 @@ export function createSqliteStore(db: Database.Database, code: CodeStore, logs: 
     delete: async (fn, qualifier) => q.pcDelete.run(fn, qualifier).changes > 0,
   };
 
+  const events: EventQueueRepository = {
+    add: async (e) =>
+      q.eventAdd.run(e.requestId, e.functionName, e.qualifier ?? null, e.traceId ?? null, e.acceptedAt, e.payload, e.functionName).changes > 0,
+    remove: async (requestId) => void q.eventRemove.run(requestId),
+    list: async () =>
+      q.eventList.all().map(
+        (r): QueuedEventRecord => ({
+          requestId: r.request_id,
+          functionName: r.function_name,
+          ...(r.qualifier !== null && { qualifier: r.qualifier }),
+          ...(r.trace_id !== null && { traceId: r.trace_id }),
+          acceptedAt: r.accepted_at,
+          payload: r.payload,
+        }),
+      ),
+  };
+
   return {
     functions,
     versions,
     aliases,
     policies,
     provisionedConcurrency,
+    events,
     code,
     logs,
     close: async () => {
