@@ -3,7 +3,7 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApi } from './api/index.js';
+import { createApi, CredentialRegistry } from './api/index.js';
 import { runCli } from './cli/index.js';
 import { type Config, ConfigError, createLogger, loadConfig, type Logger } from './config/index.js';
 import { execFile } from 'node:child_process';
@@ -76,6 +76,9 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
   const cells = config.prewarm > 0 ? new CellPool(environmentContext, { perRuntime: config.prewarm, dir: cellsDir }) : undefined;
   const pool = new Pool(environmentContext, { maxConcurrentStarts: config.maxConcurrentStarts ?? Math.max(2, os.availableParallelism() * 2) }, cells);
   const governor = new ConcurrencyGovernor(config.accountConcurrency);
+  const signers = new CredentialRegistry(config.credentials, account);
+  /** Where functions reach Lamina's API (known once the port is open; set below). */
+  let apiUrlForFunctions = '';
   for (const fn of await store.functions.list()) {
     if (fn.reservedConcurrency !== undefined) governor.setReserved(fn.name, fn.reservedConcurrency);
   }
@@ -86,8 +89,18 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
     pool,
     governor,
     onBackgroundError: (err, requestId) => logger.error('event invocation failed', { requestId, error: String(err) }),
+    roleEnvironment(functionName, role) {
+      const c = signers.forFunction(functionName, role);
+      return {
+        AWS_ACCESS_KEY_ID: c.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
+        AWS_SESSION_TOKEN: c.sessionToken,
+        // The AWS SDKs (JavaScript v3, boto3 ≥ 1.28, the CLI v2) call this service here.
+        AWS_ENDPOINT_URL_LAMBDA: apiUrlForFunctions,
+      };
+    },
   });
-  // Provisioned concurrency: every stored configuration is provisioned again at start.
+  // Provisioned concurrency (every stored configuration is provisioned again once the port is open).
   const provisioner = new Provisioner({
     store,
     pool,
@@ -95,12 +108,6 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
     specOf: (version) => invoker.specOf(version),
     onError: (what, err) => logger.error(what, { error: String((err as Error)?.stack ?? err) }),
   });
-  await provisioner.start();
-  const resumed = await invoker.resumeQueued();
-  if (resumed > 0) logger.info('resumed queued Event invocations', { count: resumed });
-
-  // Prewarm the runtimes of the functions that exist (and of each new one, below).
-  for (const latest of await store.versions.listLatest()) void invoker.prewarmFor(latest.functionName);
 
   const onChange = (change: ControlChange): void => {
     logger.debug('control change', { ...change });
@@ -117,6 +124,7 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
       case 'function-deleted':
         pool.retire((spec) => spec.functionName === name);
         invoker.functionDeleted(name);
+        signers.revoke(name);
         governor.forget(name);
         break;
       case 'concurrency-changed':
@@ -149,6 +157,7 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
     invoker,
     ...(driver.isolation === 'namespaces' && { fromSandbox: isSandboxPeer }),
     credentials: config.credentials,
+    signers,
     logger,
     health: () => ({
       status: 'ok',
@@ -180,6 +189,16 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
+  // Functions share the host's network: a wildcard address is reached on loopback.
+  const wildcard = config.host === '0.0.0.0' || config.host === '::';
+  apiUrlForFunctions = wildcard ? `http://127.0.0.1:${port}` : url;
+
+  // Work that starts environments waits for the port: their variables name it.
+  await provisioner.start();
+  const resumed = await invoker.resumeQueued();
+  if (resumed > 0) logger.info('resumed queued Event invocations', { count: resumed });
+  // Prewarm the runtimes of the functions that exist (and of each new one, on change).
+  for (const latest of await store.versions.listLatest()) void invoker.prewarmFor(latest.functionName);
 
   let closing: Promise<void> | undefined;
   let closingStep: string | undefined;

@@ -14,19 +14,25 @@ import type { ApiRequest, ApiResponse, Route } from './http.js';
 /** What the front door needs from the rest of Lamina. */
 export interface FrontDoorOptions {
   readonly routes: readonly Route[];
-  /** Verifies the request's signature; throws an ApiError when it does not hold. */
+  /**
+   * Verifies the request's signature and that its signer may make it; throws an ApiError
+   * when either does not hold. `root`: signed with Lamina's root credentials.
+   */
   readonly authenticate: (req: {
     method: string;
     rawPath: string;
     rawQuery: string;
     headers: IncomingMessage['headersDistinct'];
     body: Buffer;
-  }) => void;
+    operation: string;
+    params: Readonly<Record<string, string | undefined>>;
+  }) => { readonly root: boolean };
   /** The body of GET /health (unauthenticated). */
   readonly health: () => unknown;
   /**
    * Whether a connection comes from inside a function's sandbox. Functions share the host's
-   * network, but Lamina's root credentials are not theirs to use: such requests are refused.
+   * network, but Lamina's root credentials are not theirs to use: such requests are refused
+   * (a function signs with its own execution-role credentials).
    */
   readonly fromSandbox?: (socket: Socket) => boolean;
   readonly logger: Logger;
@@ -96,16 +102,17 @@ export function createFrontDoor(opts: FrontDoorOptions): (req: IncomingMessage, 
     readBody(req, limit).then(
       async (body) => {
         try {
-          if (isSandboxed(req.socket)) {
+          const params = found?.params ?? {};
+          const caller = opts.authenticate({ method, rawPath, rawQuery, headers: req.headersDistinct, body, operation, params });
+          if (caller.root && isSandboxed(req.socket)) {
             throw new ApiError('AccessDeniedException', "Requests from inside a function's sandbox cannot use Lamina's credentials.");
           }
-          opts.authenticate({ method, rawPath, rawQuery, headers: req.headersDistinct, body });
           if (!route) {
             throw new ApiError('UnknownOperationException', `Unknown operation ${json ? target : `${method} ${rawPath}`}`);
           }
           const apiReq: ApiRequest = {
             method,
-            params: found?.params ?? {},
+            params,
             query: new URLSearchParams(rawQuery),
             headers: req.headers,
             body,

@@ -48,6 +48,8 @@ export interface InvokerDeps {
   readonly pool: Pool;
   readonly governor: ConcurrencyGovernor;
   readonly onBackgroundError?: (err: unknown, requestId: string) => void;
+  /** See SpecContext.roleEnvironment. */
+  readonly roleEnvironment?: (functionName: string, role: string) => Record<string, string>;
 }
 
 const TAIL_BYTES = 4096;

@@ -13,6 +13,11 @@ export interface SpecContext {
   readonly account: AccountContext;
   readonly runtimes: RuntimeCatalog;
   readonly store: Store;
+  /**
+   * The variables that give a function its execution role: AWS_ACCESS_KEY_ID,
+   * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (and where to reach the API with them).
+   */
+  readonly roleEnvironment?: (functionName: string, role: string) => Record<string, string>;
 }
 
 const PATH = '/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin';
@@ -26,6 +31,7 @@ export function environmentSpec(ctx: SpecContext, v: VersionRecord): Environment
   const runtime = ctx.runtimes.get(c.runtime);
   if (!runtime) throw new Error(`runtime ${c.runtime} is not available on this host`);
   const hash = createHash('sha256').update(`lamina:${c.runtime}`).digest('hex');
+  const role = ctx.roleEnvironment?.(v.functionName, c.role) ?? {};
   return {
     key: specKey(v),
     functionName: v.functionName,
@@ -42,6 +48,7 @@ export function environmentSpec(ctx: SpecContext, v: VersionRecord): Environment
     ...(c.ephemeralStorage === CELL_SCRATCH_MB && { cellKey: runtime.id }),
     env: (paths) => ({
       ...baseEnv(ctx, v, runtime, paths),
+      ...role,
       // The function's own variables come last but cannot override reserved ones (the
       // control plane refuses reserved keys).
       ...c.environment,
