@@ -22,8 +22,6 @@ export interface RoleCredentials extends KeyPair {
 export type Principal = { readonly kind: 'root' } | { readonly kind: 'role'; readonly arn: string; readonly sessionToken: string };
 
 interface Session {
-  readonly functionName: string;
-  readonly role: string;
   readonly credentials: RoleCredentials;
   readonly principal: Principal;
 }
@@ -38,8 +36,8 @@ const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 export class CredentialRegistry {
   /** access key id => session */
   private readonly sessions = new Map<string, Session>();
-  /** function name => its current session */
-  private readonly byFunction = new Map<string, Session>();
+  /** function name => role => session (published versions may keep an older role) */
+  private readonly byFunction = new Map<string, Map<string, Session>>();
 
   constructor(
     private readonly root: KeyPair,
@@ -58,13 +56,14 @@ export class CredentialRegistry {
   }
 
   /**
-   * The credentials of a function's execution role: the same for all its environments until
-   * its role changes or it is deleted.
+   * The credentials of a function's execution role: the same for all the environments of
+   * the function's versions that have this role, until the function is deleted.
    */
   forFunction(functionName: string, role: string): RoleCredentials {
-    const current = this.byFunction.get(functionName);
-    if (current && current.role === role) return current.credentials;
-    if (current) this.sessions.delete(current.credentials.accessKeyId);
+    const roles = this.byFunction.get(functionName) ?? new Map<string, Session>();
+    this.byFunction.set(functionName, roles);
+    const current = roles.get(role);
+    if (current) return current.credentials;
     const credentials: RoleCredentials = {
       accessKeyId: `ASIA${base32(16)}`,
       secretAccessKey: randomBytes(30).toString('base64'),
@@ -72,17 +71,15 @@ export class CredentialRegistry {
     };
     const roleName = role.slice(role.lastIndexOf('/') + 1);
     const arn = `arn:aws:sts::${this.account.accountId}:assumed-role/${roleName}/${functionName}`;
-    const session: Session = { functionName, role, credentials, principal: { kind: 'role', arn, sessionToken: credentials.sessionToken } };
+    const session: Session = { credentials, principal: { kind: 'role', arn, sessionToken: credentials.sessionToken } };
     this.sessions.set(credentials.accessKeyId, session);
-    this.byFunction.set(functionName, session);
+    roles.set(role, session);
     return credentials;
   }
 
   /** A function was deleted: its credentials stop working. */
   revoke(functionName: string): void {
-    const current = this.byFunction.get(functionName);
-    if (!current) return;
-    this.sessions.delete(current.credentials.accessKeyId);
+    for (const session of this.byFunction.get(functionName)?.values() ?? []) this.sessions.delete(session.credentials.accessKeyId);
     this.byFunction.delete(functionName);
   }
 }
