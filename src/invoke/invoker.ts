@@ -6,7 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { ApiError, type AccountContext, functionArn, functionNotFound, LATEST, type VersionRecord } from '../model/index.js';
-import { CELL_SCRATCH_MB, type EnvironmentSpec, type InvocationOutcome, type Pool } from '../pool/index.js';
+import { type EnvironmentSpec, type InvocationOutcome, type Pool } from '../pool/index.js';
 import type { Invocation } from '../runtime-api/index.js';
 import { type ConcurrencyGovernor, isThrottle, throttled } from './concurrency.js';
 import type { RuntimeCatalog } from '../runtime-catalog/index.js';
@@ -230,7 +230,7 @@ export class Invoker {
     try {
       const { version } = await this.registry.resolve(functionName, undefined);
       const runtime = this.deps.runtimes.get(version.config.runtime);
-      if (runtime && version.config.ephemeralStorage === CELL_SCRATCH_MB) cells.want(cellRecipe(runtime));
+      if (runtime) cells.want(cellRecipe(runtime, version.config.ephemeralStorage));
     } catch {
       // deleted meanwhile
     }

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { AccountContext, VersionRecord } from '../model/index.js';
-import { CELL_SCRATCH_MB, type CellRecipe, type EnvironmentSpec, type GuestPaths } from '../pool/index.js';
+import { type CellRecipe, DEFAULT_SCRATCH_MB, type EnvironmentSpec, type GuestPaths } from '../pool/index.js';
 import type { RuntimeCatalog, RuntimeInfo } from '../runtime-catalog/index.js';
 import type { Store } from '../store/index.js';
 
@@ -45,7 +45,7 @@ export function environmentSpec(ctx: SpecContext, v: VersionRecord): Environment
     runtimeVersionArn: `arn:aws:lambda:${ctx.account.region}::runtime:${hash}`,
     argv: (paths) => argv(runtime, paths),
     extraBinds: interpreterBinds(runtime),
-    ...(c.ephemeralStorage === CELL_SCRATCH_MB && { cellKey: runtime.id }),
+    cellKey: cellKey(runtime, c.ephemeralStorage),
     env: (paths) => ({
       ...baseEnv(ctx, v, runtime, paths),
       ...role,
@@ -121,8 +121,15 @@ function baseEnv(ctx: SpecContext, v: VersionRecord, r: RuntimeInfo, paths: Gues
   return env;
 }
 
-/** How a runtime is prewarmed: started with only what does not depend on the function. */
-export function cellRecipe(r: RuntimeInfo): CellRecipe {
+function cellKey(r: RuntimeInfo, scratchMB: number): string {
+  return scratchMB === DEFAULT_SCRATCH_MB ? r.id : `${r.id}@${scratchMB}MB`;
+}
+
+/**
+ * How a runtime is prewarmed for functions with a /tmp of `scratchMB`: started with only
+ * what does not depend on the function.
+ */
+export function cellRecipe(r: RuntimeInfo, scratchMB: number): CellRecipe {
   const base = (paths: GuestPaths): Record<string, string> => ({
     PATH,
     LANG: 'en_US.UTF-8',
@@ -131,7 +138,8 @@ export function cellRecipe(r: RuntimeInfo): CellRecipe {
     ...(r.family === 'python' && { PYTHONPATH: `${paths.runtime}/python` }),
   });
   return {
-    key: r.id,
+    key: cellKey(r, scratchMB),
+    scratchMB,
     argv: (paths) => (r.family === 'provided' ? ['/bin/sh', `${paths.runtime}/provided/cell.sh`] : argv(r, paths)),
     env: base,
     extraBinds: interpreterBinds(r),

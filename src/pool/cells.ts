@@ -15,8 +15,13 @@ import type { EnvironmentContext, GuestPaths } from './environment.js';
 
 /** How a runtime is started as a cell, and how a function is handed to it. */
 export interface CellRecipe {
-  /** Cells are interchangeable within a key (a runtime id, e.g. `nodejs20.x`). */
+  /**
+   * Cells are interchangeable within a key: a runtime id (`nodejs20.x`) for the default /tmp
+   * size, with the size for others (`nodejs20.x@1024MB`).
+   */
   readonly key: string;
+  /** The size of the cells' /tmp: a function takes only a cell of its EphemeralStorage. */
+  readonly scratchMB: number;
   readonly argv: (paths: GuestPaths) => string[];
   /** The cell's own environment (it must include LAMINA_CELL=1). */
   readonly env: (paths: GuestPaths) => Record<string, string>;
@@ -25,8 +30,8 @@ export interface CellRecipe {
   readonly encode: (env: Record<string, string>) => Buffer;
 }
 
-/** The /tmp size of cells: functions with another EphemeralStorage start without one. */
-export const CELL_SCRATCH_MB = 512;
+/** Lambda's default /tmp size, whose cells are keyed by the runtime id alone. */
+export const DEFAULT_SCRATCH_MB = 512;
 /**
  * Memory a waiting cell may use: Lambda's most, since a function's own limit replaces it on
  * assignment and rlimits (the degraded driver's limits) can be lowered but never raised.
@@ -210,7 +215,7 @@ export class CellPool {
     let cell: Cell | undefined;
     const taskDir = path.join(this.opts.dir, randomBytes(8).toString('hex'));
     try {
-      scratch = await driver.scratch.create(CELL_SCRATCH_MB * MB);
+      scratch = await driver.scratch.create(recipe.scratchMB * MB);
       scratch.own(identity.uid, identity.gid);
       await fs.mkdir(taskDir, { mode: 0o755 });
       const own = process.getuid?.();
@@ -237,7 +242,7 @@ export class CellPool {
         binds: [...binds, ...recipe.extraBinds],
         identity,
         stdin: true,
-        limits: { memoryBytes: CELL_MEMORY_MB * MB, pids: 1024, cpuWeight: 100, scratchBytes: CELL_SCRATCH_MB * MB },
+        limits: { memoryBytes: CELL_MEMORY_MB * MB, pids: 1024, cpuWeight: 100, scratchBytes: recipe.scratchMB * MB },
       });
       cell = new Cell(recipe, identity, scratch, endpoint, taskDir, sandbox);
       return cell;

@@ -10,4 +10,4 @@ export {
 } from './environment.js';
 export { Pool, type PoolOptions, type PoolStats, type ProvisionStatus, type RunOptions } from './pool.js';
 export { IllegalTransition, type InvocationOutcome, type Job, type LogSink } from './types.js';
-export { CELL_SCRATCH_MB, CellPool, type CellPoolOptions, type CellRecipe } from './cells.js';
+export { CellPool, DEFAULT_SCRATCH_MB, type CellPoolOptions, type CellRecipe } from './cells.js';

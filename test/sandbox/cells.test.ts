@@ -1,0 +1,61 @@
+// Prewarmed runtimes ("cells"): once a function of a runtime exists, a few sandboxed runtime
+// processes wait for its kind; a cold start takes one instead of starting a process. Cells
+// are kept per /tmp size, so a function with a larger EphemeralStorage gets its own.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Harness, sandboxMissing, sleep } from './helpers.js';
+
+const SKIP = sandboxMissing();
+
+// How long its process has run, and the size of its /tmp.
+const PROBE = {
+  'index.js': "const fs = require('fs'); exports.handler = async () => { const s = fs.statfsSync('/tmp'); return { uptime: process.uptime(), tmpMB: Math.round((s.blocks * s.bsize) / 1048576) }; };",
+};
+
+/** A cell made before the invocation has run for at least this long when it takes the function. */
+const WAIT_MS = 1500;
+
+describe('prewarmed runtimes', { skip: SKIP }, () => {
+  let h: Harness;
+  before(async () => {
+    h = await Harness.start();
+  });
+  after(async () => {
+    await h?.dispose();
+  });
+
+  /** Waits until two cells of `key` are ready. */
+  const ready = async (key: string): Promise<void> => {
+    const deadline = Date.now() + 20_000;
+    let prewarmed: Record<string, number> = {};
+    while (Date.now() < deadline) {
+      prewarmed = (await h.health()).prewarmed ?? {};
+      if ((prewarmed[key] ?? 0) >= 2) return;
+      await sleep(100);
+    }
+    assert.fail(`no cells of ${key}: ${JSON.stringify(prewarmed)}`);
+  };
+
+  test('a cold start with the default /tmp runs in a process that was waiting for it', async () => {
+    await h.create('cell-default', 'nodejs20.x', 'index.handler', PROBE);
+    await ready('nodejs20.x');
+    await sleep(WAIT_MS);
+    const out = await h.invoke('cell-default');
+    assert.equal(out.functionError, undefined, out.raw);
+    assert.ok(out.body.uptime * 1000 >= WAIT_MS, `the runtime started ${out.body.uptime} s before its invocation: not a cell`);
+    assert.ok(Math.abs(out.body.tmpMB - 512) < 16, `a 512 MB /tmp: ${out.body.tmpMB} MB`);
+  });
+
+  test('a function with a 2048 MB /tmp gets cells of its size, and its /tmp has that size', async () => {
+    await h.create('cell-large', 'nodejs20.x', 'index.handler', PROBE, { EphemeralStorage: { Size: 2048 } });
+    await ready('nodejs20.x@2048MB');
+    await sleep(WAIT_MS);
+    const out = await h.invoke('cell-large');
+    assert.equal(out.functionError, undefined, out.raw);
+    assert.ok(out.body.uptime * 1000 >= WAIT_MS, `the runtime started ${out.body.uptime} s before its invocation: not a cell`);
+    assert.ok(Math.abs(out.body.tmpMB - 2048) < 64, `a 2048 MB /tmp: ${out.body.tmpMB} MB`);
+    const prewarmed = (await h.health()).prewarmed;
+    assert.ok(prewarmed['nodejs20.x'] >= 1, `the default size keeps its own cells: ${JSON.stringify(prewarmed)}`);
+  });
+});
