@@ -182,10 +182,12 @@ export function createBwrapDriver(opts: BwrapOptions): SandboxDriver {
           disposed ??= (async () => {
             killTree();
             await exited;
-            // Stragglers of a tree whose leader died (they die with the pid namespace).
-            for (let i = 0; i < 50 && cg.pids().length > 0; i++) {
+            // Stragglers of a tree whose leader died (they die with the pid namespace; on a
+            // loaded host that can take seconds).
+            const deadline = Date.now() + 20_000;
+            for (let wait = 10; cg.pids().length > 0 && Date.now() < deadline; wait = Math.min(wait * 2, 250)) {
               killAll(cg.pids());
-              await new Promise((r) => setTimeout(r, 10));
+              await new Promise((r) => setTimeout(r, wait));
             }
             finalPeak = cg.memoryPeak();
             await cg.remove();

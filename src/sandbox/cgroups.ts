@@ -90,19 +90,26 @@ function readPids(file: string): number[] {
   }
 }
 
+/**
+ * Removes a group. The kernel refuses (EBUSY) until the last task of the group is released,
+ * which on a loaded host can take seconds after the kill: keep trying, less and less often.
+ */
 async function removeDir(dir: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
+  const deadline = Date.now() + REMOVE_PATIENCE_MS;
+  for (let wait = 10; ; wait = Math.min(wait * 2, 500)) {
     try {
       rmdirSync(dir);
       return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
-      if (code !== 'EBUSY' || attempt >= 50) throw err;
-      await new Promise((r) => setTimeout(r, 20));
+      if (code !== 'EBUSY' || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, wait));
     }
   }
 }
+
+const REMOVE_PATIENCE_MS = 20_000;
 
 function killAll(pids: readonly number[]): void {
   for (const pid of pids) {

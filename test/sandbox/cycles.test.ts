@@ -114,9 +114,14 @@ describe('create → invoke → delete cycles', { skip: SKIP }, () => {
     await Promise.all(Array.from({ length: LANES }, lane));
     assert.deepEqual(failures, []);
 
-    const end = await settled((c) => c.processes === baseline.processes && c.mounts === baseline.mounts);
+    const end = await settled((c) => c.processes === baseline.processes && c.mounts === baseline.mounts && c.cgroups === baseline.cgroups);
     t.diagnostic(`baseline ${JSON.stringify(baseline)}; after ${CYCLES} cycles ${JSON.stringify(end)}`);
-    assert.deepEqual(end, baseline, `back to the baseline after ${CYCLES} cycles`);
+    const complaints = h.lamina
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"level":"error"'))
+      .slice(-5);
+    assert.deepEqual(end, baseline, `back to the baseline after ${CYCLES} cycles; the server's last errors:\n${complaints.join('\n')}`);
   });
 
   test('a clean shutdown releases the rest', async () => {
