@@ -55,6 +55,20 @@ export interface InvokerDeps {
 const TAIL_BYTES = 4096;
 /** Lambda's default MaximumEventAgeInSeconds: an event not run by then is discarded. */
 const MAX_EVENT_AGE_MS = 6 * 3600 * 1000;
+/** Lambda's waits before the 2nd and 3rd attempts of an Event invocation whose function failed. */
+export const EVENT_RETRY_WAITS_MS: readonly number[] = [60_000, 120_000];
+
+/**
+ * When an Event invocation runs again after `attempts` attempts that ended in a function
+ * error (a timeout and a crash included); undefined once its retries are spent or its next
+ * attempt would come past the maximum event age.
+ */
+export function nextAttempt(attempts: number, acceptedAt: number, now: number): number | undefined {
+  const wait = EVENT_RETRY_WAITS_MS[attempts - 1];
+  if (wait === undefined) return undefined;
+  const at = now + wait;
+  return at - acceptedAt > MAX_EVENT_AGE_MS ? undefined : at;
+}
 
 /** scope: one per server. */
 export class Invoker {
@@ -100,7 +114,7 @@ export class Invoker {
         acceptedAt: Date.now(),
       };
       if (!(await this.deps.store.events.add(queued))) throw functionNotFound(functionArn(this.deps.account, fn, req.qualifier ?? LATEST));
-      this.runEvent(fn, spec, invocation);
+      this.runEvent(queued, spec);
       return { status: 202, requestId };
     }
 
@@ -137,36 +151,12 @@ export class Invoker {
 
   /**
    * Runs the Event invocations a previous run of the server accepted and did not finish, in
-   * the order they were accepted. Those of functions or qualifiers gone since, and those
-   * older than Lambda's maximum event age, are dropped.
+   * the order they were accepted (a retry at its time).
    */
   async resumeQueued(): Promise<number> {
-    let resumed = 0;
-    for (const queued of await this.deps.store.events.list()) {
-      if (Date.now() - queued.acceptedAt > MAX_EVENT_AGE_MS) {
-        this.deps.onBackgroundError?.(new Error('dropped: older than the maximum event age (6 hours)'), queued.requestId);
-        await this.deps.store.events.remove(queued.requestId);
-        continue;
-      }
-      let version: VersionRecord;
-      try {
-        ({ version } = await this.registry.resolve(queued.functionName, queued.qualifier));
-      } catch (err) {
-        this.deps.onBackgroundError?.(err, queued.requestId);
-        await this.deps.store.events.remove(queued.requestId);
-        continue;
-      }
-      const spec = this.specOf(version);
-      this.runEvent(queued.functionName, spec, {
-        requestId: queued.requestId,
-        payload: queued.payload,
-        deadlineMs: Date.now() + spec.timeoutMs,
-        invokedFunctionArn: functionArn(this.deps.account, queued.functionName, queued.qualifier),
-        traceId: queued.traceId ?? traceIdFor(queued.requestId),
-      });
-      resumed++;
-    }
-    return resumed;
+    const queued = await this.deps.store.events.list();
+    for (const event of queued) this.runEvent(event);
+    return queued.length;
   }
 
   /** A function was deleted: its Event invocations not started yet never will be. */
@@ -181,10 +171,15 @@ export class Invoker {
   }
 
   /**
-   * Runs a queued Event invocation once a slot is free, then removes it from the queue; a
-   * function with no concurrency drops it.
+   * Runs a queued Event invocation when its time has come and a slot is free, then removes it
+   * from the queue — or, after a function error, queues it again as Lambda retries it. The
+   * spec, when given, is the one just resolved for it; otherwise it is resolved again (the
+   * function may have changed since), and an event whose function or qualifier is gone, or
+   * that is older than Lambda's maximum event age, is dropped.
    */
-  private runEvent(fn: string, spec: EnvironmentSpec, invocation: Invocation): void {
+  private runEvent(queued: QueuedEventRecord, resolved?: EnvironmentSpec): void {
+    const fn = queued.functionName;
+    const { requestId } = queued;
     const pending: PendingEvent = { dropped: false };
     const waiting = this.pendingEvents.get(fn) ?? new Set();
     this.pendingEvents.set(fn, waiting.add(pending));
@@ -192,35 +187,88 @@ export class Invoker {
       waiting.delete(pending);
       if (waiting.size === 0 && this.pendingEvents.get(fn) === waiting) this.pendingEvents.delete(fn);
     };
-    const done = (): void => {
-      if (this.closed) return; // cut short by the shutdown, or not run: it runs after the restart
-      this.deps.store.events.remove(invocation.requestId).catch((err: unknown) => this.deps.onBackgroundError?.(err, invocation.requestId));
+    const gone = (): boolean => this.closed || pending.dropped; // (a deleted function's queue went with it)
+    const report = (err: unknown): void => this.deps.onBackgroundError?.(err, requestId);
+    const drop = (why: unknown): void => {
+      started();
+      report(why);
+      this.deps.store.events.remove(requestId).catch(report);
     };
-    const attempt = (): void => {
-      if (this.closed || pending.dropped) return; // (a deleted function's queue went with it)
+    const finished = (outcome: InvocationOutcome | undefined): void => {
+      if (this.closed) return; // cut short by the shutdown: it runs after the restart
+      const attempts = (queued.attempts ?? 0) + 1;
+      const runAfter = outcome?.functionError ? nextAttempt(attempts, queued.acceptedAt, Date.now()) : undefined;
+      if (runAfter === undefined) {
+        this.deps.store.events.remove(requestId).catch(report);
+        return;
+      }
+      this.deps.store.events.retryLater(requestId, attempts, runAfter).then(
+        () => this.runEvent({ ...queued, attempts, runAfter }),
+        report,
+      );
+    };
+
+    const attempt = (spec: EnvironmentSpec): void => {
+      if (gone()) return;
       const provisioned = this.deps.pool.hasIdleProvisioned(spec);
       const lease = this.governor.acquire(fn, provisioned);
       if (isThrottle(lease)) {
         if (this.governor.reservedOf(fn) === 0) {
           // As on Lambda: no retries for a function that may run nothing (no DLQ yet).
-          this.deps.onBackgroundError?.(new Error(`dropped: ${fn} has reserved concurrency 0`), invocation.requestId);
-          started();
-          done();
+          drop(new Error(`dropped: ${fn} has reserved concurrency 0`));
           return;
         }
-        this.governor.whenFree(attempt);
+        this.governor.whenFree(() => attempt(spec));
         return;
       }
       started();
+      const invocation: Invocation = {
+        requestId,
+        payload: queued.payload,
+        deadlineMs: Date.now() + spec.timeoutMs,
+        invokedFunctionArn: functionArn(this.deps.account, fn, queued.qualifier),
+        traceId: queued.traceId ?? traceIdFor(requestId),
+      };
       this.deps.pool
         .run(spec, invocation, { provisioned })
-        .catch((err: unknown) => this.deps.onBackgroundError?.(err, invocation.requestId))
-        .finally(() => {
+        .then(
+          (outcome) => outcome,
+          (err: unknown) => {
+            report(err);
+            return undefined;
+          },
+        )
+        .then((outcome) => {
           lease.release();
-          done();
+          finished(outcome);
         });
     };
-    attempt();
+
+    const begin = (): void => {
+      if (gone()) return;
+      if (resolved) {
+        attempt(resolved);
+        return;
+      }
+      if (Date.now() - queued.acceptedAt > MAX_EVENT_AGE_MS) {
+        drop(new Error('dropped: older than the maximum event age (6 hours)'));
+        return;
+      }
+      // Still queued? (A function deleted, and maybe made again, meanwhile took it along.)
+      this.deps.store.events
+        .has(requestId)
+        .then((queuedStill) => {
+          if (!queuedStill) return void started();
+          return this.registry.resolve(fn, queued.qualifier).then(
+            ({ version }) => attempt(this.specOf(version)),
+            (err: unknown) => drop(err),
+          );
+        })
+        .catch(report);
+    };
+    const wait = (queued.runAfter ?? 0) - Date.now();
+    if (wait > 0) setTimeout(begin, wait).unref();
+    else begin();
   }
 
   /** Keeps prewarmed cells of this function's runtime from now on (best effort). */

@@ -124,6 +124,10 @@ export interface QueuedEventRecord {
   readonly traceId?: string;
   /** When it was accepted, ms since the epoch. */
   readonly acceptedAt: number;
+  /** Attempts made that ended in a function error (0 for a new event). */
+  readonly attempts?: number;
+  /** Not to run before this time, ms since the epoch (a retry's wait). */
+  readonly runAfter?: number;
 }
 
 /**
@@ -133,6 +137,10 @@ export interface EventQueueRepository {
   /** False (nothing written) when the function does not exist. */
   add(event: QueuedEventRecord): Promise<boolean>;
   remove(requestId: string): Promise<void>;
+  /** Whether the event is still queued (deleting its function removes it). */
+  has(requestId: string): Promise<boolean>;
+  /** Records a failed attempt: the event runs again after `runAfter`. */
+  retryLater(requestId: string, attempts: number, runAfter: number): Promise<void>;
   /** Every queued event, in the order they were accepted. */
   list(): Promise<QueuedEventRecord[]>;
 }

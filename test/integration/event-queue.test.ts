@@ -1,6 +1,7 @@
 // Event invocations are durable: what Invoke answered 202 runs, with the request id it was
 // given, even when the server is killed with -9 or stopped before running it; a deleted
-// function's queued events are dropped with it.
+// function's queued events are dropped with it. A function error is retried as Lambda does,
+// a minute later (this file waits for that minute once), even across a crash.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -106,5 +107,43 @@ describe('the Event queue is durable', () => {
     const found = await waitForMarks('gone-queue', later);
     // The first queued event may have started before the delete; the second cannot have.
     assert.equal(found.has(ids[1]!), false, 'an event of the deleted function ran on the new one');
+  });
+
+  test('a function error is retried a minute later with the same request id, even after a kill -9; a success is not retried', async () => {
+    await createZipFunction(sdk, 'fails-event', {
+      'index.js': "exports.handler = async (e, context) => { console.log('ATTEMPT', context.awsRequestId, Date.now()); throw new Error('try again'); };",
+    });
+    await createZipFunction(sdk, 'fine-event', { 'index.js': SLOW.replace('1500', '10') });
+    const [failing] = await sendEvents('fails-event', 1);
+    const [fine] = await sendEvents('fine-event', 1);
+    const attempts = async (): Promise<number[]> => {
+      const r = await lamina.aws(['logs', 'filter-log-events', '--log-group-name', '/aws/lambda/fails-event', '--filter-pattern', '"ATTEMPT"']);
+      if (r.code !== 0) return [];
+      return (JSON.parse(r.stdout).events as { message: string }[])
+        .map((e) => /ATTEMPT ([0-9a-f-]{36}) (\d+)/.exec(e.message))
+        .filter((m): m is RegExpExecArray => m !== null && m[1] === failing)
+        .map((m) => Number(m[2]));
+    };
+    const waitForAttempts = async (n: number, timeoutMs: number): Promise<number[]> => {
+      const until = Date.now() + timeoutMs;
+      let seen = await attempts();
+      while (seen.length < n && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 500));
+        seen = await attempts();
+      }
+      return seen;
+    };
+    assert.equal((await waitForAttempts(1, 20_000)).length, 1, 'the first attempt ran');
+    await waitForMarks('fine-event', [fine!]);
+    await new Promise((r) => setTimeout(r, 1000)); // the failed attempt's retry is queued by now
+    await lamina.kill9();
+    lamina = await lamina.restart();
+    sdk = lamina.sdk();
+    const seen = await waitForAttempts(2, 100_000);
+    assert.equal(seen.length, 2, 'the retry ran after the restart');
+    assert.ok(seen[1]! - seen[0]! >= 30_000, `the retry waited (${seen[1]! - seen[0]!} ms), as Lambda's does`);
+    assert.deepEqual([...(await marks('fine-event')).keys()].filter((id) => id === fine), [fine]);
+    const r = await lamina.aws(['logs', 'filter-log-events', '--log-group-name', '/aws/lambda/fine-event', '--filter-pattern', '"EVENT-MARK"']);
+    assert.equal(JSON.parse(r.stdout).events.length, 1, 'a successful event runs once');
   });
 });

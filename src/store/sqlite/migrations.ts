@@ -73,4 +73,11 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    name: 'event-retries',
+    sql: `
+      ALTER TABLE event_queue ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE event_queue ADD COLUMN run_after INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

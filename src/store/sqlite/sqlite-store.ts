@@ -32,6 +32,8 @@ interface EventRow {
   trace_id: string | null;
   accepted_at: number;
   payload: Buffer;
+  attempts: number;
+  run_after: number;
 }
 
 function sqlStmts(db: Database.Database) {
@@ -96,8 +98,10 @@ function sqlStmts(db: Database.Database) {
        SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM functions WHERE name = ?)`,
     ),
     eventRemove: db.prepare<[string]>('DELETE FROM event_queue WHERE request_id = ?'),
+    eventHas: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM event_queue WHERE request_id = ?'),
+    eventRetry: db.prepare<[number, number, string]>('UPDATE event_queue SET attempts = ?, run_after = ? WHERE request_id = ?'),
     eventList: db.prepare<[], EventRow>(
-      'SELECT request_id, function_name, qualifier, trace_id, accepted_at, payload FROM event_queue ORDER BY seq',
+      'SELECT request_id, function_name, qualifier, trace_id, accepted_at, payload, attempts, run_after FROM event_queue ORDER BY seq',
     ),
   };
 }
@@ -244,6 +248,8 @@ export function createSqliteStore(db: Database.Database, code: CodeStore, logs: 
     add: async (e) =>
       q.eventAdd.run(e.requestId, e.functionName, e.qualifier ?? null, e.traceId ?? null, e.acceptedAt, e.payload, e.functionName).changes > 0,
     remove: async (requestId) => void q.eventRemove.run(requestId),
+    has: async (requestId) => q.eventHas.get(requestId) !== undefined,
+    retryLater: async (requestId, attempts, runAfter) => void q.eventRetry.run(attempts, runAfter, requestId),
     list: async () =>
       q.eventList.all().map(
         (r): QueuedEventRecord => ({
@@ -253,6 +259,8 @@ export function createSqliteStore(db: Database.Database, code: CodeStore, logs: 
           ...(r.trace_id !== null && { traceId: r.trace_id }),
           acceptedAt: r.accepted_at,
           payload: r.payload,
+          ...(r.attempts > 0 && { attempts: r.attempts }),
+          ...(r.run_after > 0 && { runAfter: r.run_after }),
         }),
       ),
   };
