@@ -373,6 +373,17 @@ export function census(serverPid: number, dataDir: string): Census {
   };
 }
 
+/**
+ * The server's processes that stay put: those seen in two censuses half a second apart. A
+ * process just starting or ending (a helper, a runtime being replaced) is not one to guard.
+ */
+export async function steadyProcesses(h: Harness): Promise<{ pid: number; comm: string }[]> {
+  const first = h.census().processes;
+  await sleep(500);
+  const again = new Set(h.census().processes.map((p) => p.pid));
+  return first.filter((p) => again.has(p.pid));
+}
+
 /** Polls `read` until `done` holds (or the deadline passes); returns the last reading. */
 export async function settle<T>(read: () => T, done: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -21,6 +21,7 @@ import {
   Harness,
   hostileMoves,
   sandboxMissing,
+  steadyProcesses,
 } from './helpers.js';
 
 const SKIP = sandboxMissing();
@@ -96,7 +97,7 @@ describe('hostile Node.js functions', { skip: SKIP }, () => {
 
   test('sees only its own processes and cannot signal or inspect anything outside its environment', async () => {
     const serverPid = h.serverPid();
-    const census = h.census().processes;
+    const census = await steadyProcesses(h);
     const hostPids = census.map((p) => p.pid);
     assert.ok(hostPids.length >= 6, 'sandboxes run under the server');
     const r = await attack({ attack: 'signals', serverPid, hostPids });

@@ -19,6 +19,7 @@ import {
   Harness,
   hostileMoves,
   sandboxMissing,
+  steadyProcesses,
 } from './helpers.js';
 
 const SKIP = sandboxMissing();
@@ -95,7 +96,8 @@ describe('hostile Python functions', { skip: SKIP }, () => {
 
     test(`${fn}: sees only its own processes, cannot signal or ptrace anything outside its environment`, async () => {
       const serverPid = h.serverPid();
-      const hostPids = h.census().processes.map((p) => p.pid);
+      const census = await steadyProcesses(h);
+      const hostPids = census.map((p) => p.pid);
       const r = await attack({ attack: 'signals', serverPid, hostPids }, fn);
       assertSignalsContained(r, serverPid, hostPids);
       const t = await attack({ attack: 'ptrace', serverPid, hostPids }, fn);
@@ -106,7 +108,7 @@ describe('hostile Python functions', { skip: SKIP }, () => {
       for (const pid of hostPids) assert.notEqual(t[`attach host ${pid}`], 'ok', `host pid ${pid}`);
       assert.equal(t['/proc/1/mem'], 'EACCES');
       const now = new Set(h.census().processes.map((p) => p.pid));
-      for (const pid of hostPids) assert.ok(now.has(pid), `host pid ${pid} survived`);
+      for (const { pid, comm } of census) assert.ok(now.has(pid), `host pid ${pid} (${comm}) survived`);
       await stillServing();
     });
 
@@ -119,10 +121,9 @@ describe('hostile Python functions', { skip: SKIP }, () => {
     });
   }
 
-  // FAILS today (a known hole, not the sandbox's: see the report): functions share the host's
-  // network by design and may call Lamina's API on loopback, where the documented default
-  // credentials test/test are accepted — root over every function, including GetFunction,
-  // whose Code.Location hands out the victim's zip.
+  // Functions share the host's network by design and may call Lamina's API on loopback: the
+  // root credentials (test/test by default) must not work from there, or GetFunction's
+  // Code.Location would hand out the victim's zip.
   test("cannot read another function's code through Lamina's API with the default credentials", async () => {
     const r = await attack({ attack: 'api-steal', url: h.lamina.url, victim: 'victim', key: 'test', secret: 'test' });
     assert.notEqual(r.outcome, 'ok', `the attacker downloaded the victim's code: ${JSON.stringify(r).slice(0, 300)}`);
