@@ -347,10 +347,14 @@ export interface Census {
 
 const HELPERS = new Set(['mkfs.ext4', 'mke2fs', 'mount', 'umount']);
 
-/** The cgroup v1 watchdog (thaws frozen sandboxes should the server die): not a sandbox's. */
-function isWatchdog(pid: number): boolean {
+/**
+ * Not a sandbox's: the cgroup v1 watchdog (it thaws frozen sandboxes should the server die),
+ * and the byte-compiling of the Python runtime for each interpreter at start-up.
+ */
+function isServerHelper(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('freezer.state');
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('freezer.state') || cmdline.includes('compileall');
   } catch {
     return false;
   }
@@ -364,7 +368,7 @@ export function census(serverPid: number, dataDir: string): Census {
     // server gone
   }
   return {
-    processes: descendants(serverPid).filter((p) => !HELPERS.has(p.comm) && !isWatchdog(p.pid)),
+    processes: descendants(serverPid).filter((p) => !HELPERS.has(p.comm) && !isServerHelper(p.pid)),
     cgroups: sandboxCgroups(cgroupBases(lines, dataDir)),
     mounts: mountsUnder(dataDir),
     scratch: scratchEntries(dataDir),
