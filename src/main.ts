@@ -123,7 +123,7 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
         break;
       case 'function-deleted':
         pool.retire((spec) => spec.functionName === name);
-        invoker.functionDeleted(name);
+        invoker.events.functionDeleted(name);
         signers.revoke(name);
         governor.forget(name);
         break;
@@ -195,7 +195,7 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
 
   // Work that starts environments waits for the port: their variables name it.
   await provisioner.start();
-  const resumed = await invoker.resumeQueued();
+  const resumed = await invoker.events.resume();
   if (resumed > 0) logger.info('resumed queued Event invocations', { count: resumed });
   // Prewarm the runtimes of the functions that exist (and of each new one, on change).
   for (const latest of await store.versions.listLatest()) void invoker.prewarmFor(latest.functionName);
@@ -223,7 +223,7 @@ export async function startLamina(config: Config, logger: Logger): Promise<Runni
             server.closeIdleConnections();
           }),
         );
-        invoker.close(); // unfinished Event invocations stay queued for the next start
+        invoker.events.close(); // unfinished Event invocations stay queued for the next start
         await step('environments', () => pool.close());
         await step('sandboxes', () => driver.close());
         await step('logs', () => logWriter.flush());

@@ -1,16 +1,15 @@
 // The invoke path: resolve the qualifier (version, alias with weights, $LATEST) → run on an
 // environment of that version → shape the answer as Lambda's Invoke does. Payloads pass
-// through as bytes; nothing here touches the store once a function is cached, except an
-// Event invocation, which is stored before it is acknowledged and removed once it has run:
-// what was answered 202 runs even if the server is killed meanwhile (at least once).
+// through as bytes; nothing here touches the store once a function is cached (an Event
+// invocation is stored before its 202: see events.ts).
 
 import { randomUUID } from 'node:crypto';
 import { ApiError, type AccountContext, functionArn, functionNotFound, LATEST, type VersionRecord } from '../model/index.js';
 import { type EnvironmentSpec, type InvocationOutcome, type Pool } from '../pool/index.js';
-import type { Invocation } from '../runtime-api/index.js';
 import { type ConcurrencyGovernor, isThrottle, throttled } from './concurrency.js';
 import type { RuntimeCatalog } from '../runtime-catalog/index.js';
 import type { QueuedEventRecord, Store } from '../store/index.js';
+import { EventQueue } from './events.js';
 import { FunctionRegistry } from './registry.js';
 import { cellRecipe, environmentSpec } from './spec.js';
 
@@ -53,23 +52,6 @@ export interface InvokerDeps {
 }
 
 const TAIL_BYTES = 4096;
-/** Lambda's default MaximumEventAgeInSeconds: an event not run by then is discarded. */
-const MAX_EVENT_AGE_MS = 6 * 3600 * 1000;
-/** Lambda's waits before the 2nd and 3rd attempts of an Event invocation whose function failed. */
-export const EVENT_RETRY_WAITS_MS: readonly number[] = [60_000, 120_000];
-
-/**
- * When an Event invocation runs again after `attempts` attempts that ended in a function
- * error (a timeout and a crash included); undefined once its retries are spent or its next
- * attempt would come past the maximum event age.
- */
-export function nextAttempt(attempts: number, acceptedAt: number, now: number): number | undefined {
-  const wait = EVENT_RETRY_WAITS_MS[attempts - 1];
-  if (wait === undefined) return undefined;
-  const at = now + wait;
-  return at - acceptedAt > MAX_EVENT_AGE_MS ? undefined : at;
-}
-
 /** scope: one per server. */
 export class Invoker {
   readonly registry: FunctionRegistry;
@@ -77,14 +59,19 @@ export class Invoker {
   private readonly specs = new WeakMap<VersionRecord, EnvironmentSpec>();
 
   private readonly governor: ConcurrencyGovernor;
-  /** Set by close(): queued events stay queued for the next start. */
-  private closed = false;
-  /** Per function, its Event invocations not yet started (deleting the function drops them). */
-  private readonly pendingEvents = new Map<string, Set<PendingEvent>>();
+  /** Event invocations, from acceptance to their last attempt. */
+  readonly events: EventQueue;
 
   constructor(private readonly deps: InvokerDeps) {
     this.registry = new FunctionRegistry(deps.store, deps.account);
     this.governor = deps.governor;
+    this.events = new EventQueue({
+      ...deps,
+      registry: this.registry,
+      specOf: (version) => this.specOf(version),
+      traceIdFor,
+      ...(deps.onBackgroundError && { onError: deps.onBackgroundError }),
+    });
   }
 
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
@@ -93,30 +80,31 @@ export class Invoker {
     if (req.invocationType === 'DryRun') return { status: 204, requestId };
 
     const spec = this.specOf(target.version);
-    const invocation = {
-      requestId,
-      payload: req.payload.length === 0 ? EMPTY_EVENT : req.payload,
-      deadlineMs: Date.now() + spec.timeoutMs,
-      invokedFunctionArn: functionArn(this.deps.account, req.functionName, req.qualifier),
-      traceId: req.traceId ?? traceIdFor(requestId),
-      ...(req.clientContext !== undefined && { clientContext: req.clientContext }),
-      ...(req.contentType !== undefined && { contentType: req.contentType }),
-    };
-
     const fn = target.fn.name;
+    const payload = req.payload.length === 0 ? EMPTY_EVENT : req.payload;
+    const traceId = req.traceId ?? traceIdFor(requestId);
     if (req.invocationType === 'Event') {
-      const queued: QueuedEventRecord = {
+      const event: QueuedEventRecord = {
         requestId,
         functionName: fn,
         ...(req.qualifier !== undefined && { qualifier: req.qualifier }),
-        payload: invocation.payload,
-        traceId: invocation.traceId,
+        payload,
+        traceId,
         acceptedAt: Date.now(),
       };
-      if (!(await this.deps.store.events.add(queued))) throw functionNotFound(functionArn(this.deps.account, fn, req.qualifier ?? LATEST));
-      this.runEvent(queued, spec);
+      if (!(await this.events.accept(event, spec))) throw functionNotFound(functionArn(this.deps.account, fn, req.qualifier ?? LATEST));
       return { status: 202, requestId };
     }
+
+    const invocation = {
+      requestId,
+      payload,
+      deadlineMs: Date.now() + spec.timeoutMs,
+      invokedFunctionArn: functionArn(this.deps.account, req.functionName, req.qualifier),
+      traceId,
+      ...(req.clientContext !== undefined && { clientContext: req.clientContext }),
+      ...(req.contentType !== undefined && { contentType: req.contentType }),
+    };
 
     // Counting and running happen in one synchronous step: the idle provisioned environment
     // seen here is the one the pool hands out.
@@ -149,128 +137,6 @@ export class Invoker {
     return spec;
   }
 
-  /**
-   * Runs the Event invocations a previous run of the server accepted and did not finish, in
-   * the order they were accepted (a retry at its time).
-   */
-  async resumeQueued(): Promise<number> {
-    const queued = await this.deps.store.events.list();
-    for (const event of queued) this.runEvent(event);
-    return queued.length;
-  }
-
-  /** A function was deleted: its Event invocations not started yet never will be. */
-  functionDeleted(functionName: string): void {
-    for (const pending of this.pendingEvents.get(functionName) ?? []) pending.dropped = true;
-    this.pendingEvents.delete(functionName);
-  }
-
-  /** Stops finishing Event invocations: what has not run stays queued for the next start. */
-  close(): void {
-    this.closed = true;
-  }
-
-  /**
-   * Runs a queued Event invocation when its time has come and a slot is free, then removes it
-   * from the queue — or, after a function error, queues it again as Lambda retries it. The
-   * spec, when given, is the one just resolved for it; otherwise it is resolved again (the
-   * function may have changed since), and an event whose function or qualifier is gone, or
-   * that is older than Lambda's maximum event age, is dropped.
-   */
-  private runEvent(queued: QueuedEventRecord, resolved?: EnvironmentSpec): void {
-    const fn = queued.functionName;
-    const { requestId } = queued;
-    const pending: PendingEvent = { dropped: false };
-    const waiting = this.pendingEvents.get(fn) ?? new Set();
-    this.pendingEvents.set(fn, waiting.add(pending));
-    const started = (): void => {
-      waiting.delete(pending);
-      if (waiting.size === 0 && this.pendingEvents.get(fn) === waiting) this.pendingEvents.delete(fn);
-    };
-    const gone = (): boolean => this.closed || pending.dropped; // (a deleted function's queue went with it)
-    const report = (err: unknown): void => this.deps.onBackgroundError?.(err, requestId);
-    const drop = (why: unknown): void => {
-      started();
-      report(why);
-      this.deps.store.events.remove(requestId).catch(report);
-    };
-    const finished = (outcome: InvocationOutcome | undefined): void => {
-      if (this.closed) return; // cut short by the shutdown: it runs after the restart
-      const attempts = (queued.attempts ?? 0) + 1;
-      const runAfter = outcome?.functionError ? nextAttempt(attempts, queued.acceptedAt, Date.now()) : undefined;
-      if (runAfter === undefined) {
-        this.deps.store.events.remove(requestId).catch(report);
-        return;
-      }
-      this.deps.store.events.retryLater(requestId, attempts, runAfter).then(
-        () => this.runEvent({ ...queued, attempts, runAfter }),
-        report,
-      );
-    };
-
-    const attempt = (spec: EnvironmentSpec): void => {
-      if (gone()) return;
-      const provisioned = this.deps.pool.hasIdleProvisioned(spec);
-      const lease = this.governor.acquire(fn, provisioned);
-      if (isThrottle(lease)) {
-        if (this.governor.reservedOf(fn) === 0) {
-          // As on Lambda: no retries for a function that may run nothing (no DLQ yet).
-          drop(new Error(`dropped: ${fn} has reserved concurrency 0`));
-          return;
-        }
-        this.governor.whenFree(() => attempt(spec));
-        return;
-      }
-      started();
-      const invocation: Invocation = {
-        requestId,
-        payload: queued.payload,
-        deadlineMs: Date.now() + spec.timeoutMs,
-        invokedFunctionArn: functionArn(this.deps.account, fn, queued.qualifier),
-        traceId: queued.traceId ?? traceIdFor(requestId),
-      };
-      this.deps.pool
-        .run(spec, invocation, { provisioned })
-        .then(
-          (outcome) => outcome,
-          (err: unknown) => {
-            report(err);
-            return undefined;
-          },
-        )
-        .then((outcome) => {
-          lease.release();
-          finished(outcome);
-        });
-    };
-
-    const begin = (): void => {
-      if (gone()) return;
-      if (resolved) {
-        attempt(resolved);
-        return;
-      }
-      if (Date.now() - queued.acceptedAt > MAX_EVENT_AGE_MS) {
-        drop(new Error('dropped: older than the maximum event age (6 hours)'));
-        return;
-      }
-      // Still queued? (A function deleted, and maybe made again, meanwhile took it along.)
-      this.deps.store.events
-        .has(requestId)
-        .then((queuedStill) => {
-          if (!queuedStill) return void started();
-          return this.registry.resolve(fn, queued.qualifier).then(
-            ({ version }) => attempt(this.specOf(version)),
-            (err: unknown) => drop(err),
-          );
-        })
-        .catch(report);
-    };
-    const wait = (queued.runAfter ?? 0) - Date.now();
-    if (wait > 0) setTimeout(begin, wait).unref();
-    else begin();
-  }
-
   /** Keeps prewarmed cells of this function's runtime from now on (best effort). */
   async prewarmFor(functionName: string): Promise<void> {
     const cells = this.deps.pool.cells;
@@ -288,10 +154,6 @@ export class Invoker {
   invalidate(functionName: string): void {
     this.registry.invalidate(functionName);
   }
-}
-
-interface PendingEvent {
-  dropped: boolean;
 }
 
 /** An empty request body reaches the function as an empty JSON object. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EVENT_RETRY_WAITS_MS, nextAttempt } from './invoker.js';
+import { EVENT_RETRY_WAITS_MS, nextAttempt } from './events.js';
 
 test('a failed Event invocation is tried twice more, a minute and then two minutes later', () => {
   const accepted = 1_000_000;
