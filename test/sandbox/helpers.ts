@@ -543,14 +543,27 @@ export function assertEndpointRefused(r: any, port: number, apiPort: number): vo
 }
 
 /** Host-side receiver of a function's beacon (its request id and Runtime API address). */
-export async function startBeacon(): Promise<{ url: string; next(): Promise<{ id: string; api: string }>; close(): void }> {
+/**
+ * Where a function tells the test its request id and Runtime API address. Its call is
+ * answered only at release(): until then the function is busy, however slow the host.
+ */
+export async function startBeacon(): Promise<{
+  url: string;
+  next(): Promise<{ id: string; api: string }>;
+  release(): void;
+  close(): void;
+}> {
   const waiting: ((b: { id: string; api: string }) => void)[] = [];
   const heard: { id: string; api: string }[] = [];
+  const held: http.ServerResponse[] = [];
+  const release = (): void => {
+    for (const res of held.splice(0)) res.end('ok');
+  };
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d));
     req.on('end', () => {
-      res.end('ok');
+      held.push(res);
       const b = JSON.parse(body);
       const w = waiting.shift();
       if (w) w(b);
@@ -561,7 +574,11 @@ export async function startBeacon(): Promise<{ url: string; next(): Promise<{ id
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     next: () => new Promise((resolve) => (heard.length > 0 ? resolve(heard.shift()!) : waiting.push(resolve))),
-    close: () => server.close(),
+    release,
+    close: () => {
+      release();
+      server.close();
+    },
   };
 }
 
@@ -745,7 +762,7 @@ export async function assertNeighbourEventsGuarded(
   const { neighbour, tokens, idleAttacker } = opts;
   const beacon = await startBeacon();
   try {
-    const busy = h.invoke(neighbour, { beacon: beacon.url, hold: 5000, token: tokens[0] });
+    const busy = h.invoke(neighbour, { beacon: beacon.url, token: tokens[0] });
     let busyNow = true;
     void busy.then(() => (busyNow = false));
     const { id, api } = await beacon.next();
@@ -754,6 +771,7 @@ export async function assertNeighbourEventsGuarded(
     assert.ok(ports.includes(port) && ports.includes(h.lamina.port), `the server listens on ${ports}`);
     const during = await moves.attack({ attack: 'runtime-api', id, ports, spoofPorts: [port] });
     assert.equal(busyNow, true, 'the forgery was tried while the neighbour was still busy');
+    beacon.release();
     const done = await busy;
     assert.equal(done.functionError, undefined, done.raw);
     assert.deepEqual(done.body, { mine: tokens[0], id }, 'the neighbour answered its own event, not the forgery');
