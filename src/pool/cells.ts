@@ -10,8 +10,8 @@ import { mkdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { RuntimeEndpoint, type RuntimeEvent } from '../runtime-api/index.js';
-import { type Identity, peerUid, type Sandbox, type Scratch } from '../sandbox/index.js';
-import type { EnvironmentContext, GuestPaths } from './environment.js';
+import { type Identity, type Sandbox, type Scratch } from '../sandbox/index.js';
+import { admitOnly, type EnvironmentContext, type GuestPaths } from './environment.js';
 
 /** How a runtime is started as a cell, and how a function is handed to it. */
 export interface CellRecipe {
@@ -221,9 +221,7 @@ export class CellPool {
       const own = process.getuid?.();
       endpoint = await RuntimeEndpoint.listen({
         onEvent: (e) => cell?.target?.(e),
-        ...(identity.uid !== own && {
-          admit: (socket) => peerUid(socket) === identity.uid,
-        }),
+        ...(identity.uid !== own && { admit: admitOnly(identity.uid, this.ctx) }),
       });
       const binds = [
         { source: taskDir, target: '/var/task' },

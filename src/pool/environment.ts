@@ -21,6 +21,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { type Invocation, RuntimeEndpoint, type RuntimeEvent } from '../runtime-api/index.js';
 import { type ExitInfo, type Identity, peerUid, type Sandbox, type SandboxDriver, type Scratch } from '../sandbox/index.js';
 import { RUNTIME_ERROR } from '../model/index.js';
@@ -95,6 +96,19 @@ export interface EnvironmentOwner {
 }
 
 const MB = 1024 * 1024;
+
+/**
+ * A Runtime API endpoint's admission: connections from processes of `uid` only. Refusals are
+ * logged: a function probing its neighbours, or (were it ever to happen) one refused wrongly.
+ */
+export function admitOnly(uid: number, ctx: Pick<EnvironmentContext, 'onError'>): (socket: Socket) => boolean {
+  return (socket) => {
+    const peer = peerUid(socket);
+    if (peer === uid) return true;
+    ctx.onError(`a Runtime API connection for uid ${uid} was refused`, new Error(`peer uid: ${peer ?? 'not found'}`));
+    return false;
+  };
+}
 
 /** Lambda's ratio of memory to CPU. */
 const MB_PER_VCPU = 1769;
@@ -185,9 +199,7 @@ export class Environment {
           }
         },
         // With a per-environment uid, only that uid's processes may talk to this endpoint.
-        ...(identity.uid !== own && {
-          admit: (socket) => peerUid(socket) === identity.uid,
-        }),
+        ...(identity.uid !== own && { admit: admitOnly(identity.uid, ctx) }),
       });
       env = new Environment(spec, ctx, owner, endpoint, scratch, identity);
       return env;

@@ -15,6 +15,9 @@ export interface ConnectionEnds {
   readonly localPort?: number | undefined;
 }
 
+/** Reads of the socket table before a connection is taken for one without a live row. */
+const READS = 3;
+
 /** The uid owning the peer's socket of `conn`, or undefined when no live row matches. */
 export function peerUid(conn: ConnectionEnds): number | undefined {
   const { remoteAddress, remotePort, localAddress, localPort } = conn;
@@ -23,17 +26,21 @@ export function peerUid(conn: ConnectionEnds): number | undefined {
   // In the peer's row, its own end is the local address and ours the remote one.
   const peer = `${encode(remoteAddress, v4)}:${hexPort(remotePort)}`;
   const ours = `${encode(localAddress, v4)}:${hexPort(localPort)}`;
-  let text: string;
-  try {
-    text = readFileSync(v4 ? '/proc/net/tcp' : '/proc/net/tcp6', 'utf8');
-  } catch {
-    return undefined;
-  }
-  for (const line of text.split('\n')) {
-    // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid ...
-    const f = line.trim().split(/\s+/);
-    // TIME_WAIT (06) rows are closed connections, listed with uid 0.
-    if (f.length >= 8 && f[1] === peer && f[2] === ours && f[3] !== '06') return Number(f[7]);
+  // The kernel lists the table in pieces, not as one snapshot: while many connections open
+  // and close, a row can be skipped. A missing row is read again; a row found is final.
+  for (let read = 0; read < READS; read++) {
+    let text: string;
+    try {
+      text = readFileSync(v4 ? '/proc/net/tcp' : '/proc/net/tcp6', 'utf8');
+    } catch {
+      return undefined;
+    }
+    for (const line of text.split('\n')) {
+      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid ...
+      const f = line.trim().split(/\s+/);
+      // TIME_WAIT (06) rows are closed connections, listed with uid 0.
+      if (f.length >= 8 && f[1] === peer && f[2] === ours && f[3] !== '06') return Number(f[7]);
+    }
   }
   return undefined;
 }

@@ -1,0 +1,20 @@
+import { startLamina } from '/work/main/dist/test/helpers/lamina.js';
+import { createZipFunction } from '/work/main/dist/test/helpers/functions.js';
+import { InvokeCommand, DeleteFunctionCommand } from '@aws-sdk/client-lambda';
+const lamina = await startLamina({ env: { LAMINA_LOG_LEVEL: 'info' } });
+const sdk = lamina.sdk();
+const NODE = { 'index.js': 'let n = 0; exports.handler = async (event) => ({ ok: true, n: ++n, echo: event });' };
+const PY = { 'app.py': 'n = 0\ndef handler(event, context):\n    global n\n    n += 1\n    return {"ok": True, "n": n, "echo": event}\n' };
+let next = 0; const bad = [];
+const lane = async () => { for (let i = next++; i < 300; i = next++) { const name = `c-${i}`; const node = i % 2 === 0;
+  await createZipFunction(sdk, name, node ? NODE : PY, node ? { Timeout: 10 } : { Runtime: 'python3.11', Handler: 'app.handler', Timeout: 10 });
+  const out = await sdk.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify({ i })) }));
+  if (out.FunctionError) bad.push(name);
+  await sdk.send(new DeleteFunctionCommand({ FunctionName: name })); } };
+const t0 = Date.now();
+await Promise.all(Array.from({ length: 8 }, lane));
+console.log('done in', Date.now() - t0, 'ms; failures', bad);
+for (const name of bad) { const r = await lamina.aws(['logs', 'filter-log-events', '--log-group-name', `/aws/lambda/${name}`]); console.log(name, JSON.parse(r.stdout).events.map(e => new Date(e.timestamp).toISOString().slice(11,23) + ' ' + e.message.trim()).join('\n')); }
+const errs = lamina.output().split('\n').filter(l => l.includes('"level":"error"') || l.includes('"level":"warn"')).slice(-10);
+console.log(errs.join('\n'));
+await lamina.dispose(); process.exit(0);
