@@ -301,10 +301,17 @@ exports.handler = async (e) => {
       return privileges();
     case 'runtime-api':
       return runtimeApi(e);
-    case 'fork-bomb':
-      cp.spawn('/bin/sh', ['-c', 'b(){ b | b & }; b'], { stdio: 'ignore' });
+    case 'fork-bomb': {
+      // The shell complains on stderr when a fork is refused (the pids limit): then the
+      // runtime says so in the log and exits soon after, ending the invocation.
+      const bomb = cp.spawn('/bin/sh', ['-c', 'b(){ b | b & }; b'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      bomb.stderr.once('data', (d) => {
+        console.log(`FORK-REFUSED ${String(d).trim().split('\n')[0]}`);
+        setTimeout(() => process.exit(3), 500);
+      });
       await new Promise((r) => setTimeout(r, 60_000));
       return 'survived';
+    }
     case 'oom': {
       const hold = [];
       for (;;) hold.push(Buffer.alloc(8 * 1024 * 1024, 1));
