@@ -162,7 +162,7 @@ function exchange(port, request, from) {
     });
     socket.on('error', (err) => finish(data ? `http ${data.split(' ')[1]}` : err.code === 'ECONNREFUSED' ? 'refused' : err.code === 'ECONNRESET' || err.code === 'EPIPE' ? 'reset' : err.code));
     socket.on('close', () => finish(data ? `http ${data.split(' ')[1]}` : 'closed'));
-    setTimeout(() => finish(data ? `http ${data.split(' ')[1]}` : 'timeout'), 2000);
+    setTimeout(() => finish(data ? `http ${data.split(' ')[1]}` : 'timeout'), 10_000); // a loaded host may take seconds to refuse
   });
 }
 

@@ -200,7 +200,7 @@ def exchange(port, request, source=None):
     """One raw HTTP exchange: the status received, or how the connection ended without one."""
     data = b""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(2)
+    s.settimeout(10)  # a loaded host may take seconds to refuse
     try:
         if source:
             s.bind(source)
